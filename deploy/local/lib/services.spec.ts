@@ -1,0 +1,116 @@
+// The service list, each service's environment, and the state-directory lock.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { acquireStateLock } from './infra.mjs';
+import { loadServices, serviceEnv, table } from './services.mjs';
+import { tempDir } from './test-support.js';
+
+const tmp = tempDir('list');
+afterAll(() => tmp.remove());
+
+function list(value: unknown): string {
+  const file = join(tmp.dir, `services-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+describe('loadServices', () => {
+  it('reads the committed list (empty for now)', () => {
+    expect(
+      loadServices(fileURLToPath(new URL('../services.json', import.meta.url)), '/repo'),
+    ).toEqual([]);
+  });
+
+  it('resolves dirs against the repository and keeps env', () => {
+    const services = loadServices(
+      list([
+        { name: 'ingest', dir: 'services/ingest', grpcPort: 50051, opsPort: 9464, env: { A: 'b' } },
+      ]),
+      '/repo',
+    );
+    expect(services).toEqual([
+      {
+        name: 'ingest',
+        dir: '/repo/services/ingest',
+        grpcPort: 50051,
+        opsPort: 9464,
+        env: { A: 'b' },
+      },
+    ]);
+  });
+
+  it('lists every problem at once', () => {
+    const file = list([
+      { name: 'Bad Name', dir: 'services/x', grpcPort: 1, opsPort: 2 },
+      { name: 'ingest', grpcPort: 70000, opsPort: 3, env: { N: 1 } },
+      { name: 'ingest', dir: 'services/y', grpcPort: 3, opsPort: 4 },
+    ]);
+    let message = '';
+    try {
+      loadServices(file, '/repo');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('"name" must be lower-case letters');
+    expect(message).toContain('(ingest): "dir" is required');
+    expect(message).toContain('"grpcPort" must be a port number');
+    expect(message).toContain('"env" must be an object of string values');
+    expect(message).toContain('"name" ingest appears twice');
+    expect(message).toContain('"grpcPort" 3 is already used by ingest.opsPort');
+  });
+
+  it('refuses a file that is not a JSON array', () => {
+    expect(() => loadServices(list({}), '/repo')).toThrow(/must hold a JSON array/);
+    expect(() => loadServices(join(tmp.dir, 'absent.json'), '/repo')).toThrow(/cannot read/);
+  });
+});
+
+describe('serviceEnv', () => {
+  it('gives each service its name, servers, ports, key and log level, its own env last', () => {
+    const env = serviceEnv(
+      {
+        name: 'lighting',
+        dir: '/x',
+        grpcPort: 50052,
+        opsPort: 9465,
+        env: { LOG_LEVEL: 'debug', ZONES: '3' },
+      },
+      { databaseUrl: 'postgres://db', natsUrl: 'nats://n', authKey: 'k', logLevel: 'info' },
+    );
+    expect(env).toEqual({
+      SERVICE_NAME: 'lighting',
+      DATABASE_URL: 'postgres://db',
+      NATS_URL: 'nats://n',
+      GRPC_PORT: '50052',
+      OPS_PORT: '9465',
+      LISTEN_HOST: '127.0.0.1',
+      AUTH_JWT_KEY: 'k',
+      LOG_LEVEL: 'debug',
+      ZONES: '3',
+    });
+  });
+
+  it('aligns table columns', () => {
+    expect(
+      table([
+        ['a', 'bb'],
+        ['ccc', 'd'],
+      ]),
+    ).toEqual(['a    bb', 'ccc  d']);
+  });
+});
+
+describe('acquireStateLock', () => {
+  it('lets one city use a state directory at a time and takes over a stale lock', () => {
+    const state = join(tmp.dir, 'state');
+    const release = acquireStateLock(state);
+    writeFileSync(join(state, 'city.pid'), '1\n'); // pid 1 is alive: another city
+    expect(() => acquireStateLock(state)).toThrow(/another local city \(pid 1\) is running/);
+    writeFileSync(join(state, 'city.pid'), '999999999\n'); // no such process: stale
+    const again = acquireStateLock(state);
+    again();
+    release();
+  });
+});

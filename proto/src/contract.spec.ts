@@ -1,0 +1,274 @@
+// Contract tests: subjects are built and validated as documented, every event's codec
+// round-trips, every message type names the generated message it carries, and every event's
+// subjects land in its stream.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as deviceModule from '../gen/slimstad/sensor/v1/device.js';
+import { DeviceType } from '../gen/slimstad/sensor/v1/device.js';
+import * as readingModule from '../gen/slimstad/sensor/v1/reading.js';
+import { RejectionReason } from '../gen/slimstad/sensor/v1/reading.js';
+import {
+  allEvents,
+  allStreams,
+  DeadLetterStream,
+  DeviceCameOnline,
+  DeviceWentOffline,
+  defineEvent,
+  deviceTypeToken,
+  type EventContract,
+  protoFiles,
+  protoRoot,
+  ReadingBatchRecorded,
+  ReadingRecorded,
+  ReadingRejected,
+  rejectionReasonToken,
+  SensorReadingsStream,
+  subjectFallsUnder,
+} from './index.js';
+
+/** Whether some concrete subject matches both NATS patterns (JetStream refuses overlapping streams). */
+function subjectsOverlap(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === undefined || q === undefined) return false;
+    if (p === '>' || q === '>') return true;
+    if (p !== '*' && q !== '*' && p !== q) return false;
+  }
+  return true;
+}
+
+describe('subjects', () => {
+  it('builds concrete subjects from templates', () => {
+    expect(ReadingRecorded.subject({ type: 'water_level', device: 'wl-001' })).toBe(
+      'sensor.reading.water_level.wl-001',
+    );
+    expect(ReadingBatchRecorded.subject({ source: 'chirpstack' })).toBe('sensor.batch.chirpstack');
+    expect(DeviceCameOnline.subject({ device: 'pc_12' })).toBe('sensor.device.online.pc_12');
+    expect(DeviceWentOffline.subject({ device: 'pc_12' })).toBe('sensor.device.offline.pc_12');
+    expect(ReadingRejected.subject({ reason: 'out_of_range' })).toBe(
+      'sensor.rejected.out_of_range',
+    );
+  });
+
+  it.each([
+    ['multi-token', 'wl.001'],
+    ['empty', ''],
+    ['single-token wildcard', '*'],
+    ['tail wildcard', '>'],
+    ['containing a wildcard', 'wl-*'],
+    ['whitespace', 'wl 001'],
+  ])('rejects a %s parameter, naming the parameter', (_, device) => {
+    expect(() => ReadingRecorded.subject({ type: 'water_level', device })).toThrow(
+      `device=${JSON.stringify(device)} is not a single NATS token`,
+    );
+  });
+
+  it('rejects a missing parameter, naming it', () => {
+    expect(() =>
+      ReadingRecorded.subject({ device: 'wl-001' } as unknown as { type: string; device: string }),
+    ).toThrow(/missing type/);
+  });
+
+  it('derives the wildcard pattern from the template', () => {
+    expect(ReadingRecorded.pattern).toBe('sensor.reading.*.*');
+    expect(ReadingBatchRecorded.pattern).toBe('sensor.batch.*');
+    expect(DeviceCameOnline.pattern).toBe('sensor.device.online.*');
+    expect(DeviceWentOffline.pattern).toBe('sensor.device.offline.*');
+    expect(ReadingRejected.pattern).toBe('sensor.rejected.*');
+    const custom = defineEvent<unknown, 'a' | 'b'>({
+      messageType: 'x.v1.X',
+      codec: readingModule.Reading as never,
+      template: 'x.{a}.fixed.{b}',
+      stream: SensorReadingsStream,
+    });
+    expect(custom.pattern).toBe('x.*.fixed.*');
+    expect(custom.subject({ a: '1', b: '2' })).toBe('x.1.fixed.2');
+  });
+
+  it('turns enum values into subject tokens', () => {
+    expect(deviceTypeToken(DeviceType.DEVICE_TYPE_WATER_LEVEL)).toBe('water_level');
+    expect(deviceTypeToken(DeviceType.DEVICE_TYPE_ANPR_CAMERA)).toBe('anpr_camera');
+    expect(rejectionReasonToken(RejectionReason.REJECTION_REASON_OUT_OF_RANGE)).toBe(
+      'out_of_range',
+    );
+    for (const type of Object.values(DeviceType).filter((v) => typeof v === 'number')) {
+      expect(() =>
+        ReadingRecorded.subject({ type: deviceTypeToken(type), device: 'd' }),
+      ).not.toThrow();
+    }
+    for (const reason of Object.values(RejectionReason).filter((v) => typeof v === 'number')) {
+      expect(() => ReadingRejected.subject({ reason: rejectionReasonToken(reason) })).not.toThrow();
+    }
+  });
+});
+
+describe('subjectFallsUnder', () => {
+  it.each([
+    ['sensor.reading.noise.n-1', 'sensor.reading.>', true],
+    ['sensor.reading.*.*', 'sensor.reading.>', true],
+    ['sensor.reading.*.*', 'sensor.*.*.*', true],
+    ['sensor.reading.*.*', 'sensor.reading.noise.*', false],
+    ['sensor.reading', 'sensor.reading.>', false],
+    ['sensor.reading.>', 'sensor.reading.*', false],
+    ['sensor.reading.>', 'sensor.>', true],
+    ['sensor.batch.x', 'sensor.reading.>', false],
+    ['a.b', 'a.b', true],
+    ['a.b.c', 'a.b', false],
+    ['a.b', '*.*', true],
+    ['a.*', 'a.b', false],
+  ])('%s under %s → %s', (subject, filter, expected) => {
+    expect(subjectFallsUnder(subject, filter)).toBe(expected);
+  });
+});
+
+// A full sample of every message an event carries, keyed by message type. Adding an event
+// without a sample fails the round-trip test below.
+const observedAt = new Date('2026-03-14T09:26:53.589Z');
+const receivedAt = new Date('2026-03-14T09:26:54.001Z');
+const reading = readingModule.Reading.fromPartial({
+  deviceId: 'wl-001',
+  metric: 'water_level',
+  value: 4.271,
+  unit: 'm',
+  observedAt,
+  receivedAt,
+  sequence: 2n ** 63n + 12345n, // beyond 2^53: only bigint keeps it exact
+  source: 'chirpstack',
+  channel: 'port-2',
+  deviceType: DeviceType.DEVICE_TYPE_WATER_LEVEL,
+});
+const samples: Record<string, unknown> = {
+  'slimstad.sensor.v1.Reading': reading,
+  'slimstad.sensor.v1.ReadingBatch': readingModule.ReadingBatch.fromPartial({
+    readings: [reading, { ...reading, sequence: 1n, source: undefined, channel: undefined }],
+    source: 'chirpstack',
+    batchId: 'b-2026-03-14-0001',
+  }),
+  'slimstad.sensor.v1.DeviceCameOnline': readingModule.DeviceCameOnline.fromPartial({
+    deviceId: 'pc-7',
+    deviceType: DeviceType.DEVICE_TYPE_PEDESTRIAN_COUNTER,
+    lastSeenAt: receivedAt,
+    expectedReportInterval: { seconds: 900n, nanos: 0 },
+    offlineSince: observedAt,
+  }),
+  'slimstad.sensor.v1.DeviceWentOffline': readingModule.DeviceWentOffline.fromPartial({
+    deviceId: 'pc-7',
+    deviceType: DeviceType.DEVICE_TYPE_PEDESTRIAN_COUNTER,
+    lastSeenAt: observedAt,
+    expectedReportInterval: { seconds: 900n, nanos: 500_000_000 },
+    detectedAt: receivedAt,
+  }),
+  'slimstad.sensor.v1.ReadingRejected': readingModule.ReadingRejected.fromPartial({
+    quarantineId: 'q-42',
+    reason: RejectionReason.REJECTION_REASON_OUT_OF_RANGE,
+    detail: 'value 12.7 m above max 9.5 m',
+    source: 'mqtt',
+    deviceId: 'wl-001',
+    payload: Buffer.from('{"v":12.7}'), // env=node: bytes fields are Buffers
+    receivedAt,
+    reading: { ...reading, value: 12.7 },
+  }),
+};
+
+// Every generated message of the sensor package, by fully-qualified name.
+const generated = new Map<string, unknown>();
+for (const module of [deviceModule, readingModule]) {
+  for (const [name, value] of Object.entries(module)) {
+    if (typeof value === 'object' && value !== null && 'encode' in value && 'decode' in value) {
+      generated.set(`${module.protobufPackage}.${name}`, value);
+    }
+  }
+}
+
+const named = (events: readonly EventContract<unknown>[]) =>
+  events.map((event) => [event.template, event] as const);
+
+describe.each(named(allEvents))('event %s', (_, event) => {
+  it('carries the fully-qualified name of the generated message it encodes', () => {
+    expect(event.messageType).toMatch(/^slimstad\.[a-z]+\.v\d+\.[A-Z][A-Za-z0-9]*$/);
+    expect(generated.get(event.messageType)).toBe(event.codec);
+  });
+
+  it('round-trips a sample message through its codec', () => {
+    const sample = samples[event.messageType];
+    expect(sample, `add a sample for ${event.messageType}`).toBeDefined();
+    const bytes = event.codec.encode(sample).finish();
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(event.codec.decode(bytes)).toEqual(sample);
+  });
+
+  it("falls under one of its stream's subjects", () => {
+    expect(allStreams).toContain(event.stream);
+    expect(event.stream.subjects.some((s) => subjectFallsUnder(event.pattern, s))).toBe(true);
+    expect(event.stream.subjects.some((s) => subjectFallsUnder(event.template, s))).toBe(true);
+  });
+});
+
+describe('event types', () => {
+  it('name the expected messages', () => {
+    expect(ReadingRecorded.messageType).toBe('slimstad.sensor.v1.Reading');
+    expect(ReadingBatchRecorded.messageType).toBe('slimstad.sensor.v1.ReadingBatch');
+    expect(DeviceCameOnline.messageType).toBe('slimstad.sensor.v1.DeviceCameOnline');
+    expect(DeviceWentOffline.messageType).toBe('slimstad.sensor.v1.DeviceWentOffline');
+    expect(ReadingRejected.messageType).toBe('slimstad.sensor.v1.ReadingRejected');
+  });
+
+  it('keep bigint sequences and millisecond timestamps exact', () => {
+    const decoded = ReadingRecorded.codec.decode(ReadingRecorded.codec.encode(reading).finish());
+    expect(decoded.sequence).toBe(2n ** 63n + 12345n);
+    expect(decoded.observedAt).toBeInstanceOf(Date);
+    expect(decoded.observedAt?.toISOString()).toBe('2026-03-14T09:26:53.589Z');
+  });
+
+  it('are each declared once, with distinct subjects', () => {
+    const patterns = allEvents.map((e) => e.pattern);
+    expect(new Set(patterns).size).toBe(patterns.length);
+    for (const [i, a] of patterns.entries()) {
+      for (const b of patterns.slice(i + 1))
+        expect(subjectsOverlap(a, b), `${a} / ${b}`).toBe(false);
+    }
+  });
+});
+
+describe('streams', () => {
+  it('have unique upper-case names and do not overlap (JetStream refuses overlapping subjects)', () => {
+    const names = allStreams.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+    const subjects = allStreams.flatMap((s) =>
+      s.subjects.map((subject) => [s.name, subject] as const),
+    );
+    for (const [i, [sa, a]] of subjects.entries()) {
+      for (const [sb, b] of subjects.slice(i + 1)) {
+        expect(subjectsOverlap(a, b), `${sa} ${a} / ${sb} ${b}`).toBe(false);
+      }
+    }
+  });
+
+  it('keep the dead-letter stream for 30 days under deadletter.>', () => {
+    expect(DeadLetterStream).toMatchObject({ name: 'DEAD_LETTER', subjects: ['deadletter.>'] });
+    expect(DeadLetterStream.maxAgeSeconds).toBe(30 * 24 * 3600);
+    expect(DeadLetterStream.duplicateWindowSeconds).toBe(120);
+    expect(subjectFallsUnder('deadletter.lighting--presence', 'deadletter.>')).toBe(true);
+  });
+});
+
+describe('proto files', () => {
+  it('are found at runtime under protoRoot', () => {
+    expect(existsSync(path.join(protoRoot, 'buf.yaml'))).toBe(true);
+    for (const file of protoFiles) expect(existsSync(path.join(protoRoot, file)), file).toBe(true);
+  });
+
+  it('lists every slimstad .proto file', () => {
+    const onDisk = readdirSync(path.join(protoRoot, 'slimstad'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.proto'))
+      .map((f) => `slimstad/${f.split(path.sep).join('/')}`)
+      .sort();
+    expect([...protoFiles].sort()).toEqual(onDisk);
+  });
+});

@@ -1,0 +1,46 @@
+// @slimstad/contracts: event and stream contracts (subjects ↔ protobuf messages) and the
+// location of the .proto sources. Generated message types are imported from
+// `@slimstad/contracts/gen/<path of the .proto without extension>`, e.g.
+// `@slimstad/contracts/gen/slimstad/sensor/v1/reading`.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeadLetterStream } from './bus.js';
+import type { EventContract, StreamContract } from './contract.js';
+import { ingestEvents, ingestStreams } from './ingest.js';
+import { sensorEvents, sensorStreams } from './sensor.js';
+
+export * from './bus.js';
+export * from './contract.js';
+export * from './ingest.js';
+export * from './sensor.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Absolute path of the package directory holding the .proto files (`proto/`), whether this
+ * module runs from `src/` (sources) or `dist/src/` (build output). Use it as the include
+ * directory when loading `protoFiles`, e.g. for gRPC server reflection.
+ */
+export const protoRoot: string =
+  path.basename(path.dirname(here)) === 'dist'
+    ? path.resolve(here, '..', '..')
+    : path.resolve(here, '..');
+
+/** Slimstad's .proto files, relative to `protoRoot` (a test keeps this list complete). */
+export const protoFiles: readonly string[] = [
+  'slimstad/common/v1/common.proto',
+  'slimstad/sensor/v1/device.proto',
+  'slimstad/sensor/v1/ingest_service.proto',
+  'slimstad/sensor/v1/reading.proto',
+  'slimstad/sensor/v1/registry_service.proto',
+];
+
+/** Every stream of the contract, including the dead-letter stream. */
+export const allStreams: readonly StreamContract[] = [
+  DeadLetterStream,
+  ...sensorStreams,
+  ...ingestStreams,
+];
+
+/** Every event of the contract. */
+export const allEvents: readonly EventContract<unknown>[] = [...sensorEvents, ...ingestEvents];

@@ -1,0 +1,108 @@
+// Migrations on a real PostgreSQL: idempotent, and safe when two replicas start together.
+import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { collectOutput, exited, fixture, spawnTs } from './support.js';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase(inject('databaseUrl'), 'kit_db');
+});
+afterAll(async () => {
+  await testDb.drop();
+});
+
+const migrations = {
+  '20261122000000_create_device': {
+    up: async (db: never) => {
+      await sql`create table device (id text primary key, seq bigint not null)`.execute(db);
+    },
+  },
+  '20261122000100_add_zone': {
+    up: async (db: never) => {
+      await sql`alter table device add column zone text`.execute(db);
+    },
+  },
+};
+
+describe('migrateToLatest', () => {
+  it('applies pending migrations in the service schema and is a no-op the second time', async () => {
+    const database = createDatabase({ url: testDb.url, schema: 'registry' });
+    try {
+      const first = await migrateToLatest(database.db as never, { schema: 'registry', migrations });
+      const second = await migrateToLatest(database.db as never, {
+        schema: 'registry',
+        migrations,
+      });
+      expect(first.applied).toEqual(['20261122000000_create_device', '20261122000100_add_zone']);
+      expect(second.applied).toEqual([]);
+      // Tables land in the service's own schema, found through search_path.
+      await sql`insert into device (id, seq, zone) values ('d1', 9007199254740993, 'park')`.execute(
+        database.db,
+      );
+      const rows = await sql<{
+        schemaname: string;
+      }>`select schemaname from pg_tables where tablename = 'device'`.execute(database.db);
+      expect(rows.rows).toEqual([{ schemaname: 'registry' }]);
+      // BIGINT comes back exact, as bigint.
+      const seq = await sql<{ seq: bigint }>`select seq from device`.execute(database.db);
+      expect(seq.rows[0]!.seq).toBe(9007199254740993n);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('names the failing migration and applies none of the batch', async () => {
+    const database = createDatabase({ url: testDb.url, schema: 'broken' });
+    try {
+      await expect(
+        migrateToLatest(database.db as never, {
+          schema: 'broken',
+          migrations: {
+            ...migrations,
+            '20261122000200_bad': {
+              up: async (db: never) =>
+                void (await sql`alter table nope add column x int`.execute(db)),
+            },
+          },
+        }),
+      ).rejects.toThrow(/migration 20261122000200_bad of schema broken failed/);
+      const applied = await sql<{
+        name: string;
+      }>`select name from broken.kysely_migration order by name`.execute(database.db);
+      expect(applied.rows).toEqual([]);
+      const tables =
+        await sql`select 1 from pg_tables where schemaname = 'broken' and tablename = 'device'`.execute(
+          database.db,
+        );
+      expect(tables.rows).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('lets two processes migrate the same schema at once without colliding', async () => {
+    const env = { DATABASE_URL: testDb.url, MIGRATE_SCHEMA: 'race' };
+    const children = [
+      spawnTs(fixture('migrate-once.ts'), env),
+      spawnTs(fixture('migrate-once.ts'), env),
+    ];
+    const outputs = children.map(collectOutput);
+    const codes = await Promise.all(children.map(exited));
+    expect(codes, outputs.map((o) => o()).join('\n')).toEqual([0, 0]);
+    const reports = outputs.map(
+      (o) => JSON.parse(o().trim().split('\n').at(-1)!) as { applied: string[] },
+    );
+    // Exactly one of them applied the migration; the other waited on the lock and found nothing to do.
+    expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 1]);
+    const database = createDatabase({ url: testDb.url, schema: 'race' });
+    try {
+      const rows = await sql<{ n: bigint }>`select count(*) as n from counter`.execute(database.db);
+      expect(rows.rows[0]!.n).toBe(1n);
+    } finally {
+      await database.close();
+    }
+  });
+});

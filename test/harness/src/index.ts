@@ -1,0 +1,10 @@
+// Dev-only harness for tests against real PostgreSQL and NATS. Never imported by production code.
+export { dockerAnswers } from './docker.js';
+export {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_NATS_URL,
+  type Infrastructure,
+  resolveInfrastructure,
+} from './infrastructure.js';
+export { createTestNamespace, type TestNamespace } from './nats.js';
+export { createTestDatabase, type TestDatabase } from './postgres.js';

@@ -1,0 +1,59 @@
+// The ingest service's environment: the kit's variables plus its own limits and edges.
+import { baseConfigShape, millis, port } from '@slimstad/kit';
+import { z } from 'zod';
+
+const secrets = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    // `name=secret,name2=secret2`: one secret per integration, so one can be rotated alone.
+    const entries = value
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => pair.split('='));
+    for (const entry of entries) {
+      if (entry.length !== 2 || !entry[0] || !entry[1]) {
+        ctx.addIssue({ code: 'custom', message: 'must be name=secret pairs separated by commas' });
+        return z.NEVER;
+      }
+    }
+    return new Map(entries as [string, string][]);
+  });
+
+export const ingestConfigSchema = z.object({
+  ...baseConfigShape,
+  SERVICE_NAME: z.string().default('ingest'),
+  /** Readings stamped further in the future than this are rejected (device clock skew). */
+  INGEST_MAX_FUTURE_SKEW_MS: millis.default(5 * 60_000),
+  /** Readings older than this are rejected (late data beyond the partitions kept hot). */
+  INGEST_MAX_AGE_MS: millis.default(7 * 24 * 3600_000),
+  /** Per-device rate limit: sustained readings per second, and burst. */
+  INGEST_DEVICE_RATE_PER_S: z.coerce.number().positive().default(20),
+  INGEST_DEVICE_BURST: z.coerce.number().int().positive().default(200),
+  /** Rows per database flush, and the longest a reading waits for its flush. */
+  INGEST_FLUSH_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
+  INGEST_FLUSH_MAX_DELAY_MS: millis.default(100),
+  /** Largest payload accepted at an edge (HTTP body, MQTT message), in bytes. */
+  INGEST_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  /** Days kept per data classification; partitions older than this are dropped. */
+  RETENTION_PUBLIC_DAYS: z.coerce.number().int().positive().default(730),
+  RETENTION_INTERNAL_DAYS: z.coerce.number().int().positive().default(365),
+  RETENTION_PERSONAL_DAYS: z.coerce.number().int().positive().default(30),
+  /** A device is offline after missing this many expected report intervals. */
+  OFFLINE_AFTER_INTERVALS: z.coerce.number().positive().default(3),
+  /** MQTT broker for LoRaWAN network servers and plain JSON devices; empty disables it. */
+  MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
+  MQTT_CHIRPSTACK_TOPIC: z.string().default('application/+/device/+/event/up'),
+  MQTT_JSON_TOPIC: z.string().default('slimstad/readings/+'),
+  /** HTTP port for network-server webhooks (ChirpStack, The Things Stack). */
+  HTTP_PORT: port.default(8080),
+  /** Webhook secrets per integration: `chirpstack=…,tts=…`. */
+  WEBHOOK_SECRETS: secrets,
+});
+
+export type IngestConfig = z.infer<typeof ingestConfigSchema>;

@@ -1,0 +1,186 @@
+// Stores accepted readings in batches: COPY into a session-temporary staging table (the
+// fastest way into PostgreSQL), then one INSERT … SELECT into the partitioned table that
+// skips what is already there. A reading counts as stored for the intake message that
+// delivered it, so a redelivered message (after a crash between commit and ack) finds its
+// readings stored and republishes them, while a true duplicate from the device is dropped.
+import type { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Classification, ReadingTables } from './reading.table.js';
+
+export interface StagedReading {
+  /** Position in the flush, used to report back which rows were stored. */
+  ord: number;
+  classification: Classification;
+  /** Normalized reading (canonical unit, received_at set). */
+  reading: Reading;
+  intakeRef: string;
+}
+
+export interface StoreResult {
+  /** Rows stored by their own intake message (now, or by an earlier attempt of it). */
+  stored: Set<number>;
+  /** Rows already stored from another delivery (same device, metric and time or sequence). */
+  duplicates: Set<number>;
+}
+
+const STAGING_COLUMNS =
+  'ord, classification, device_id, metric, observed_at, value, unit, sequence, received_at, source, channel, intake_ref';
+
+// COPY text format: backslash, tab, newline and carriage return must be escaped; \N is NULL.
+const escapeCopyText = (value: string) =>
+  value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+
+function copyLine(row: StagedReading): string {
+  const r = row.reading;
+  return `${[
+    row.ord,
+    row.classification,
+    escapeCopyText(r.deviceId),
+    escapeCopyText(r.metric),
+    r.observedAt!.toISOString(),
+    r.value,
+    escapeCopyText(r.unit),
+    r.sequence.toString(),
+    r.receivedAt!.toISOString(),
+    escapeCopyText(r.source ?? ''),
+    r.channel === undefined ? '\\N' : escapeCopyText(r.channel),
+    escapeCopyText(row.intakeRef),
+  ].join('\t')}\n`;
+}
+
+/** Marks rows that repeat an earlier row of the same flush (same time, or same sequence). */
+function inBatchDuplicates(rows: readonly StagedReading[]): Set<number> {
+  const seen = new Set<string>();
+  const duplicates = new Set<number>();
+  for (const row of rows) {
+    const r = row.reading;
+    const byTime = `t|${r.deviceId}|${r.metric}|${r.observedAt!.getTime()}`;
+    const bySequence = r.sequence > 0n ? `s|${r.deviceId}|${r.metric}|${r.sequence}` : undefined;
+    if (seen.has(byTime) || (bySequence && seen.has(bySequence))) {
+      duplicates.add(row.ord);
+      continue;
+    }
+    seen.add(byTime);
+    if (bySequence) seen.add(bySequence);
+  }
+  return duplicates;
+}
+
+async function copyInto(client: pg.PoolClient, rows: readonly StagedReading[]): Promise<void> {
+  const stream = client.query(copyFrom(`copy reading_staging (${STAGING_COLUMNS}) from stdin`));
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  // Write in chunks of ~1,000 lines: fewer, larger writes are what make COPY fast.
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows
+      .slice(i, i + 1000)
+      .map(copyLine)
+      .join('');
+    if (!stream.write(chunk)) await new Promise((r) => stream.once('drain', r));
+  }
+  stream.end();
+  await done;
+}
+
+export async function storeReadings(
+  pool: pg.Pool,
+  rows: readonly StagedReading[],
+): Promise<StoreResult> {
+  const duplicates = inBatchDuplicates(rows);
+  const candidates = rows.filter((r) => !duplicates.has(r.ord));
+  const stored = new Set<number>();
+  if (candidates.length === 0) return { stored, duplicates };
+
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`
+      create temp table if not exists reading_staging (
+        ord integer, classification text, device_id text, metric text, observed_at timestamptz,
+        value double precision, unit text, sequence bigint, received_at timestamptz,
+        source text, channel text, intake_ref text
+      ) on commit delete rows`);
+    await copyInto(client, candidates);
+
+    // The same device message seen before under another intake message (same sequence).
+    const sequenceDuplicates = await client.query<{ ord: number }>(`
+      delete from reading_staging s using reading r
+      where s.sequence > 0 and r.device_id = s.device_id and r.metric = s.metric
+        and r.sequence = s.sequence and r.intake_ref <> s.intake_ref
+        and r.observed_at between s.observed_at - interval '2 days' and s.observed_at + interval '2 days'
+      returning s.ord`);
+    for (const { ord } of sequenceDuplicates.rows) duplicates.add(ord);
+
+    const inserted = await client.query(`
+      insert into reading (classification, device_id, metric, observed_at, value, unit, sequence, received_at, source, channel, intake_ref)
+      select classification, device_id, metric, observed_at, value, unit, sequence, received_at, source, channel, intake_ref
+      from reading_staging
+      on conflict do nothing`);
+    const staged = candidates.length - sequenceDuplicates.rowCount!;
+    if (inserted.rowCount === staged) {
+      for (const row of candidates) if (!duplicates.has(row.ord)) stored.add(row.ord);
+    } else {
+      // Some rows were there already: ours from an earlier attempt, or someone else's.
+      const ours = await client.query<{ ord: number }>(`
+        select s.ord from reading_staging s join reading r
+          on r.classification = s.classification and r.device_id = s.device_id
+          and r.metric = s.metric and r.observed_at = s.observed_at and r.intake_ref = s.intake_ref`);
+      for (const { ord } of ours.rows) stored.add(ord);
+      for (const row of candidates) if (!stored.has(row.ord)) duplicates.add(row.ord);
+    }
+
+    await client.query(`
+      insert into latest_reading (device_id, metric, value, unit, observed_at, received_at)
+      select distinct on (device_id, metric) device_id, metric, value, unit, observed_at, received_at
+      from reading_staging order by device_id, metric, observed_at desc
+      on conflict (device_id, metric) do update
+        set value = excluded.value, unit = excluded.unit,
+            observed_at = excluded.observed_at, received_at = excluded.received_at
+        where latest_reading.observed_at < excluded.observed_at`);
+    await client.query('commit');
+    return { stored, duplicates };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Latest value of every metric of the given devices. */
+export function latestReadings(db: Kysely<ReadingTables>, deviceIds: readonly string[]) {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('latest_reading')
+    .selectAll()
+    .where('device_id', 'in', deviceIds)
+    .orderBy('device_id')
+    .orderBy('metric')
+    .execute();
+}
+
+/** Readings of one device metric in [from, to), averaged (and min/max/count) per bucket. */
+export async function downsampledReadings(
+  db: Kysely<ReadingTables>,
+  query: { deviceId: string; metric: string; from: Date; to: Date; bucketSeconds: number },
+) {
+  const { rows } = await sql<{
+    bucket: Date;
+    avg: number;
+    min: number;
+    max: number;
+    count: bigint;
+  }>`
+    select to_timestamp(floor(extract(epoch from observed_at) / ${query.bucketSeconds}) * ${query.bucketSeconds}) as bucket,
+           avg(value) as avg, min(value) as min, max(value) as max, count(*) as count
+    from reading
+    where device_id = ${query.deviceId} and metric = ${query.metric}
+      and observed_at >= ${query.from} and observed_at < ${query.to}
+    group by 1 order by 1`.execute(db);
+  return rows;
+}

@@ -24,6 +24,11 @@ const secrets = z
 export const ingestConfigSchema = z.object({
   ...baseConfigShape,
   SERVICE_NAME: z.string().default('ingest'),
+  /** `Municipality.code` of this city (a single NATS token), stamped on every device. */
+  MUNICIPALITY_CODE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 characters from A-Z a-z 0-9 _ -')
+    .default('local'),
   /** Readings stamped further in the future than this are rejected (device clock skew). */
   INGEST_MAX_FUTURE_SKEW_MS: millis.default(5 * 60_000),
   /** Readings older than this are rejected (late data beyond the partitions kept hot). */

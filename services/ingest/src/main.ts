@@ -54,7 +54,9 @@ runMain(async () => {
   partitions.start(3_600_000);
   shutdown.add('partition maintenance', () => partitions.stop());
 
-  const directory = new CachedDeviceDirectory(db);
+  const directory = new CachedDeviceDirectory(db, (error) =>
+    log.warn({ err: error }, 'device directory refresh failed; serving the cached registry'),
+  );
   await directory.refresh();
   directory.start(5_000);
   shutdown.add('device directory', () => directory.stop());
@@ -116,7 +118,7 @@ runMain(async () => {
   shutdown.add('webhook edge', () => webhooks.close());
 
   await runtime.serveGrpc(
-    registryService({ db, directory, log }),
+    registryService({ db, directory, log, municipalityCode: config.MUNICIPALITY_CODE }),
     ingestService({
       db,
       directory,

@@ -9,20 +9,20 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LivenessTracker } from '../src/domain/liveness.js';
 import { LivenessMonitor } from '../src/events/liveness.monitor.js';
+import type { IngestDatabase } from '../src/store/db.js';
 import * as readingsMigration from '../src/store/migrations/20261123000100_readings.js';
 import { PartitionMaintenance } from '../src/store/partition-maintenance.js';
 import { listPartitions } from '../src/store/partitions.repository.js';
-import type { ReadingTables } from '../src/store/reading.table.js';
 import { type BusFixture, openBus } from './support/bus.js';
 import { device, MemoryDirectory } from './support/devices.js';
 
 const log = createLogger('ingest-test', 'silent');
 let testDb: TestDatabase;
-let database: Database<ReadingTables>;
+let database: Database<IngestDatabase>;
 
 beforeAll(async () => {
   testDb = await createTestDatabase(inject('databaseUrl'), 'ingest_maint');
-  database = createDatabase<ReadingTables>({ url: testDb.url, schema: 'ingest' });
+  database = createDatabase<IngestDatabase>({ url: testDb.url, schema: 'ingest' });
   await migrateToLatest(database.db as never, {
     schema: 'ingest',
     migrations: { '20261123000100_readings': readingsMigration },

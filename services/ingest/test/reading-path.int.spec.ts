@@ -30,15 +30,15 @@ import { RateLimiter } from '../src/domain/rate-limiter.js';
 import { consumeIntake } from '../src/events/intake.consumer.js';
 import { consumeRejections } from '../src/events/quarantine.consumer.js';
 import { ReadingPipeline } from '../src/events/reading-pipeline.js';
+import type { IngestDatabase } from '../src/store/db.js';
 import * as readingsMigration from '../src/store/migrations/20261123000100_readings.js';
 import { ensurePartitions } from '../src/store/partitions.repository.js';
-import type { ReadingTables } from '../src/store/reading.table.js';
 import { type BusFixture, openBus } from './support/bus.js';
 import { device, MemoryDirectory } from './support/devices.js';
 
 const log = createLogger('ingest-test', 'silent');
 let testDb: TestDatabase;
-let database: Database<ReadingTables>;
+let database: Database<IngestDatabase>;
 let f: BusFixture;
 const directory = new MemoryDirectory([
   device('wl-001'),
@@ -79,7 +79,7 @@ async function rows(
 
 beforeAll(async () => {
   testDb = await createTestDatabase(inject('databaseUrl'), 'ingest_path');
-  database = createDatabase<ReadingTables>({ url: testDb.url, schema: 'ingest' });
+  database = createDatabase<IngestDatabase>({ url: testDb.url, schema: 'ingest' });
   await migrateToLatest(database.db as never, {
     schema: 'ingest',
     migrations: { '20261123000100_readings': readingsMigration },

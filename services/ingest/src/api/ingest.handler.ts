@@ -17,6 +17,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DeviceDirectory } from '../domain/device.js';
 import { type ReadingLimits, validateReading } from '../domain/reading-rules.js';
 import type { IntakePublisher } from '../events/intake.publisher.js';
+import type { IngestDatabase } from '../store/db.js';
 import {
   countReplayAttempt,
   listQuarantine,
@@ -25,14 +26,14 @@ import {
   quarantineByIds,
 } from '../store/quarantine.repository.js';
 import { downsampledReadings, latestReadings } from '../store/reading.repository.js';
-import type { QuarantineRow as QuarantineTable, ReadingTables } from '../store/reading.table.js';
+import type { QuarantineRow as QuarantineTable } from '../store/reading.table.js';
 
 type QuarantineRow = Selectable<QuarantineTable>;
 
 type Handlers = ServiceHandlers<typeof IngestServiceService>;
 
 export interface IngestApiDeps {
-  db: Kysely<ReadingTables>;
+  db: Kysely<IngestDatabase>;
   directory: DeviceDirectory;
   intake: IntakePublisher;
   limits: ReadingLimits;

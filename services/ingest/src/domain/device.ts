@@ -1,8 +1,14 @@
 // What the reading path needs to know about a device, and where it looks it up. The registry
 // owns devices; the path sees them through a DeviceDirectory (a cache kept fresh by the
 // registry), so validating 50,000 readings a second never waits on a database query.
+import { deviceTypeToken } from '@slimstad/contracts';
 import type { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
-import type { DeviceType, NetworkKind } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
+import {
+  type Device,
+  DeviceStatus,
+  type DeviceType,
+  type NetworkKind,
+} from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 
 export interface MetricLimits {
   /** Canonical UCUM unit the metric is stored and published in. */
@@ -30,4 +36,21 @@ export interface DeviceDirectory {
   byNetworkId(kind: NetworkKind, networkId: string): DeviceView | undefined;
   /** Every device, for liveness checks. */
   all(): Iterable<DeviceView>;
+}
+
+/** The reading path's view of a registered device. */
+export function toDeviceView(device: Device): DeviceView {
+  const interval = device.expectedReportInterval;
+  return {
+    id: device.id,
+    type: device.type,
+    typeToken: deviceTypeToken(device.type),
+    active: device.status === DeviceStatus.DEVICE_STATUS_ACTIVE,
+    zone: device.zone,
+    classification: device.classification,
+    metrics: new Map(device.metrics.map((m) => [m.name, { unit: m.unit, min: m.min, max: m.max }])),
+    expectedIntervalMs: interval
+      ? Math.round(Number(interval.seconds) * 1000 + interval.nanos / 1e6)
+      : 0,
+  };
 }

@@ -8,7 +8,7 @@ import type { Bus, Logger } from '@slimstad/kit';
 import { type Kysely, sql } from 'kysely';
 import type { DeviceDirectory } from '../domain/device.js';
 import type { LivenessTracker, LivenessTransition } from '../domain/liveness.js';
-import type { ReadingTables } from '../store/reading.table.js';
+import type { IngestDatabase } from '../store/db.js';
 
 const duration = (ms: number) => ({
   seconds: BigInt(Math.floor(ms / 1000)),
@@ -29,7 +29,7 @@ export class LivenessMonitor {
   ) {}
 
   /** Loads every device's last report from the latest values, so a restart raises no false alarms. */
-  async restore(db: Kysely<ReadingTables>): Promise<number> {
+  async restore(db: Kysely<IngestDatabase>): Promise<number> {
     const { rows } = await sql<{ device_id: string; last: Date }>`
       select device_id, max(received_at) as last from latest_reading group by device_id`.execute(
       db,

@@ -4,10 +4,10 @@
 import { ReadingRejected } from '@slimstad/contracts';
 import { ack, type Bus, type RunningConsumer } from '@slimstad/kit';
 import type { Kysely } from 'kysely';
+import type { IngestDatabase } from '../store/db.js';
 import { quarantine } from '../store/quarantine.repository.js';
-import type { ReadingTables } from '../store/reading.table.js';
 
-export function consumeRejections(bus: Bus, db: Kysely<ReadingTables>): Promise<RunningConsumer> {
+export function consumeRejections(bus: Bus, db: Kysely<IngestDatabase>): Promise<RunningConsumer> {
   return bus.consume({
     event: ReadingRejected,
     durable: 'ingest--quarantine',

@@ -3,11 +3,12 @@
 import type { ReadingRejected } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import { Reading, rejectionReasonToJSON } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import type { Kysely } from 'kysely';
-import type { QuarantineStatus, ReadingTables } from './reading.table.js';
+import type { IngestDatabase } from './db.js';
+import type { QuarantineStatus } from './reading.table.js';
 
 /** Keeps a rejection; a repeated one (same id) is stored once. */
 export async function quarantine(
-  db: Kysely<ReadingTables>,
+  db: Kysely<IngestDatabase>,
   rejection: ReadingRejected,
 ): Promise<void> {
   await db
@@ -40,7 +41,7 @@ export interface QuarantineFilter {
 }
 
 /** Quarantined readings matching the filter, newest first. */
-export function listQuarantine(db: Kysely<ReadingTables>, filter: QuarantineFilter) {
+export function listQuarantine(db: Kysely<IngestDatabase>, filter: QuarantineFilter) {
   let query = db.selectFrom('quarantine').selectAll();
   if (filter.reason) query = query.where('reason', '=', filter.reason);
   if (filter.deviceId) query = query.where('device_id', '=', filter.deviceId);
@@ -60,13 +61,13 @@ export function listQuarantine(db: Kysely<ReadingTables>, filter: QuarantineFilt
   return query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
-export function quarantineByIds(db: Kysely<ReadingTables>, ids: readonly string[]) {
+export function quarantineByIds(db: Kysely<IngestDatabase>, ids: readonly string[]) {
   if (ids.length === 0) return Promise.resolve([]);
   return db.selectFrom('quarantine').selectAll().where('id', 'in', ids).execute();
 }
 
 export async function countReplayAttempt(
-  db: Kysely<ReadingTables>,
+  db: Kysely<IngestDatabase>,
   ids: readonly string[],
   at: Date,
 ): Promise<void> {
@@ -79,7 +80,7 @@ export async function countReplayAttempt(
 }
 
 export async function markReplayed(
-  db: Kysely<ReadingTables>,
+  db: Kysely<IngestDatabase>,
   ids: readonly string[],
   at: Date,
 ): Promise<void> {

@@ -8,7 +8,8 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Classification, ReadingTables } from './reading.table.js';
+import type { IngestDatabase } from './db.js';
+import type { Classification } from './reading.table.js';
 
 export interface StagedReading {
   /** Position in the flush, used to report back which rows were stored. */
@@ -153,7 +154,7 @@ export async function storeReadings(
 }
 
 /** Latest value of every metric of the given devices. */
-export function latestReadings(db: Kysely<ReadingTables>, deviceIds: readonly string[]) {
+export function latestReadings(db: Kysely<IngestDatabase>, deviceIds: readonly string[]) {
   if (deviceIds.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('latest_reading')
@@ -166,7 +167,7 @@ export function latestReadings(db: Kysely<ReadingTables>, deviceIds: readonly st
 
 /** Readings of one device metric in [from, to), averaged (and min/max/count) per bucket. */
 export async function downsampledReadings(
-  db: Kysely<ReadingTables>,
+  db: Kysely<IngestDatabase>,
   query: { deviceId: string; metric: string; from: Date; to: Date; bucketSeconds: number },
 ) {
   const { rows } = await sql<{

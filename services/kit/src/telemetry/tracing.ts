@@ -35,3 +35,9 @@ export async function inSpan<T>(
     },
   );
 }
+
+/** The trace id of the active span, e.g. to link an audit row to its trace; undefined outside one. */
+export function activeTraceId(): string | undefined {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && trace.isSpanContextValid(span) ? span.traceId : undefined;
+}

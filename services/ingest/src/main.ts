@@ -54,9 +54,21 @@ runMain(async () => {
   partitions.start(3_600_000);
   shutdown.add('partition maintenance', () => partitions.stop());
 
-  const directory = new CachedDeviceDirectory(db, (error) =>
-    log.warn({ err: error }, 'device directory refresh failed; serving the cached registry'),
-  );
+  const registered = metrics.gauge('registry_devices', 'Registered devices, by type and status.', [
+    'type',
+    'status',
+  ]);
+  const directory = new CachedDeviceDirectory(db, {
+    onError: (error) =>
+      log.warn({ err: error }, 'device directory refresh failed; serving the cached registry'),
+    onRefreshed: (cache) => {
+      registered.reset();
+      for (const [type, count] of cache.counts()) {
+        registered.set({ type, status: 'active' }, count.active);
+        registered.set({ type, status: 'decommissioned' }, count.decommissioned);
+      }
+    },
+  });
   await directory.refresh();
   directory.start(5_000);
   shutdown.add('device directory', () => directory.stop());

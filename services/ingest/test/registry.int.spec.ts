@@ -495,8 +495,10 @@ describe('importing devices', () => {
 
 describe('the directory on another replica', () => {
   it('catches up with registrations, changes and decommissions on refresh', async () => {
-    const replica = new CachedDeviceDirectory(database.db);
+    let refreshed = 0;
+    const replica = new CachedDeviceDirectory(database.db, { onRefreshed: () => refreshed++ });
     await replica.refresh();
+    const before = replica.counts().get('water_level') ?? { active: 0, decommissioned: 0 };
     const api = await registry(['operator']);
     await api.register({ device: gauge('wl-130') });
     expect(replica.byId('wl-130')).toBeUndefined();
@@ -514,5 +516,10 @@ describe('the directory on another replica', () => {
     expect(replica.byId('wl-130')).toMatchObject({ active: false });
     expect(replica.byId('wl-130')?.metrics.get('water_level')?.unit).toBe('cm');
     expect(replica.size).toBe(directory.size);
+    expect(replica.counts().get('water_level')).toEqual({
+      active: before.active,
+      decommissioned: before.decommissioned + 1,
+    });
+    expect(refreshed).toBe(3);
   });
 });

@@ -25,7 +25,12 @@ export class CachedDeviceDirectory implements DeviceDirectory {
 
   constructor(
     private readonly db: Kysely<IngestDatabase>,
-    private readonly onError: (error: unknown) => void = () => {},
+    private readonly hooks: {
+      /** A poll failed; the directory keeps serving what it has. */
+      onError?: (error: unknown) => void;
+      /** After every successful refresh, e.g. to update gauges. */
+      onRefreshed?: (directory: CachedDeviceDirectory) => void;
+    } = {},
   ) {}
 
   byId(id: string): DeviceView | undefined {
@@ -61,7 +66,7 @@ export class CachedDeviceDirectory implements DeviceDirectory {
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => {
-      this.refresh().catch(this.onError);
+      this.refresh().catch((error: unknown) => this.hooks.onError?.(error));
     }, intervalMs);
     this.timer.unref();
   }
@@ -79,6 +84,19 @@ export class CachedDeviceDirectory implements DeviceDirectory {
       if (!this.newest || row.updated_at > this.newest) this.newest = row.updated_at;
     }
     if (rows.length > 0) this.reindexNetwork();
+    this.hooks.onRefreshed?.(this);
+  }
+
+  /** Devices by type token and state, for the registry gauge. */
+  counts(): Map<string, { active: number; decommissioned: number }> {
+    const counts = new Map<string, { active: number; decommissioned: number }>();
+    for (const { view } of this.entries.values()) {
+      const entry = counts.get(view.typeToken) ?? { active: 0, decommissioned: 0 };
+      if (view.active) entry.active += 1;
+      else entry.decommissioned += 1;
+      counts.set(view.typeToken, entry);
+    }
+    return counts;
   }
 
   private put(device: Device): void {

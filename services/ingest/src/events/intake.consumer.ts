@@ -34,7 +34,7 @@ export async function consumeIntake(
     bus.consume({
       event: ReadingBatchSubmitted,
       durable: 'ingest--intake-batches',
-      concurrency: 64,
+      concurrency: 128,
       maxDeliveries: 20,
       backoff: { initialMs: 1_000, maxMs: 30_000 },
       handle: (batch, d) =>

@@ -108,13 +108,28 @@ export async function storeReadings(
       ) on commit delete rows`);
     await copyInto(client, candidates);
 
-    // The same device message seen before under another intake message (same sequence).
-    const sequenceDuplicates = await client.query<{ ord: number }>(`
-      delete from reading_staging s using reading r
-      where s.sequence > 0 and r.device_id = s.device_id and r.metric = s.metric
-        and r.sequence = s.sequence and r.intake_ref <> s.intake_ref
-        and r.observed_at between s.observed_at - interval '2 days' and s.observed_at + interval '2 days'
-      returning s.ord`);
+    // The same device message seen before under another intake message (same sequence). Only
+    // rows at or below the highest sequence stored so far can be such repeats; counters grow,
+    // so that is usually none, and the lookup stays an index probe per suspect row instead of
+    // a join against the whole table.
+    const suspects = await client.query<{ ord: number }>(`
+      select s.ord from reading_staging s
+      join latest_reading l on l.device_id = s.device_id and l.metric = s.metric
+      where s.sequence > 0 and s.sequence <= l.max_sequence`);
+    const sequenceDuplicates =
+      suspects.rows.length === 0
+        ? { rows: [] as { ord: number }[], rowCount: 0 }
+        : await client.query<{ ord: number }>(
+            `
+      delete from reading_staging s
+      where s.ord = any($1::int[]) and exists (
+        select 1 from reading r
+        where r.device_id = s.device_id and r.metric = s.metric and r.sequence = s.sequence
+          and r.intake_ref <> s.intake_ref
+          and r.observed_at between s.observed_at - interval '2 days' and s.observed_at + interval '2 days')
+      returning s.ord`,
+            [suspects.rows.map((r) => r.ord)],
+          );
     for (const { ord } of sequenceDuplicates.rows) duplicates.add(ord);
 
     const inserted = await client.query(`
@@ -136,13 +151,21 @@ export async function storeReadings(
     }
 
     await client.query(`
-      insert into latest_reading (device_id, metric, value, unit, observed_at, received_at)
-      select distinct on (device_id, metric) device_id, metric, value, unit, observed_at, received_at
+      insert into latest_reading (device_id, metric, value, unit, observed_at, received_at, max_sequence)
+      select distinct on (device_id, metric) device_id, metric, value, unit, observed_at, received_at,
+        max(sequence) over (partition by device_id, metric)
       from reading_staging order by device_id, metric, observed_at desc
       on conflict (device_id, metric) do update
-        set value = excluded.value, unit = excluded.unit,
-            observed_at = excluded.observed_at, received_at = excluded.received_at
-        where latest_reading.observed_at < excluded.observed_at`);
+        set value = case when latest_reading.observed_at < excluded.observed_at
+                      then excluded.value else latest_reading.value end,
+            unit = case when latest_reading.observed_at < excluded.observed_at
+                      then excluded.unit else latest_reading.unit end,
+            received_at = case when latest_reading.observed_at < excluded.observed_at
+                      then excluded.received_at else latest_reading.received_at end,
+            observed_at = greatest(latest_reading.observed_at, excluded.observed_at),
+            max_sequence = greatest(latest_reading.max_sequence, excluded.max_sequence)
+        where latest_reading.observed_at < excluded.observed_at
+           or latest_reading.max_sequence < excluded.max_sequence`);
     await client.query('commit');
     return { stored, duplicates };
   } catch (error) {

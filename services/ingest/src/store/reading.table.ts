@@ -28,6 +28,7 @@ export interface LatestReadingRow {
   unit: string;
   observed_at: Date;
   received_at: Date;
+  max_sequence: ColumnType<bigint, bigint | number | undefined, bigint | number>;
 }
 
 export interface QuarantineRow {

@@ -37,6 +37,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       unit text not null,
       observed_at timestamptz not null,
       received_at timestamptz not null,
+      -- Highest sequence stored for the device and metric: a reading above it is new, so only
+      -- readings at or below it (repeats, reordering, counter resets) are looked up in reading.
+      max_sequence bigint not null default 0,
       primary key (device_id, metric)
     )`.execute(db);
 

@@ -55,6 +55,19 @@ export const ingestConfigSchema = z.object({
   MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
   MQTT_CHIRPSTACK_TOPIC: z.string().default('application/+/device/+/event/up'),
   MQTT_JSON_TOPIC: z.string().default('slimstad/readings/+'),
+  /**
+   * Broker connections per replica, joined in one shared subscription (`$share/<group>/…`).
+   * Each connection handles one message at a time (its PUBACK waits for JetStream), so more
+   * connections take more messages per second. 1 = a plain subscription.
+   */
+  MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(32).default(4),
+  /** Shared-subscription group of all replicas, so each message reaches one connection. */
+  MQTT_SHARE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ and -')
+    .default('slimstad-ingest'),
+  /** Prefix of the MQTT client ids; `-<n>` is appended per connection. Default `slimstad-ingest-<hostname>`. */
+  MQTT_CLIENT_ID: z.string().optional(),
   /** HTTP port for network-server webhooks (ChirpStack, The Things Stack). */
   HTTP_PORT: port.default(8080),
   /** Webhook secrets per integration: `chirpstack=…,tts=…`. */

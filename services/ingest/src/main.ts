@@ -1,4 +1,5 @@
 // Composition root of the ingest service: runtime → registry → reading path → edges → serve.
+import { hostname } from 'node:os';
 import {
   IngestIntakeStream,
   SensorDevicesStream,
@@ -112,14 +113,20 @@ runMain(async () => {
     metrics,
   };
   if (config.MQTT_URL) {
-    const mqtt = await startMqttEdge({
-      ...edgeDeps,
-      url: config.MQTT_URL,
-      chirpstackTopic: config.MQTT_CHIRPSTACK_TOPIC,
-      jsonTopic: config.MQTT_JSON_TOPIC,
-    });
-    readiness.add('mqtt', () => mqtt.ready());
-    shutdown.add('mqtt edge', () => mqtt.stop());
+    const shared = config.MQTT_CONNECTIONS > 1;
+    const clientIdPrefix = config.MQTT_CLIENT_ID ?? `slimstad-ingest-${hostname()}`;
+    for (let n = 0; n < config.MQTT_CONNECTIONS; n++) {
+      const mqtt = await startMqttEdge({
+        ...edgeDeps,
+        url: config.MQTT_URL,
+        chirpstackTopic: config.MQTT_CHIRPSTACK_TOPIC,
+        jsonTopic: config.MQTT_JSON_TOPIC,
+        clientId: shared ? `${clientIdPrefix}-${n}` : clientIdPrefix,
+        shareGroup: shared ? config.MQTT_SHARE_GROUP : undefined,
+      });
+      readiness.add(`mqtt-${n}`, () => mqtt.ready());
+      shutdown.add(`mqtt edge ${n}`, () => mqtt.stop());
+    }
   }
   const webhooks = await startWebhookEdge({
     ...edgeDeps,

@@ -26,9 +26,19 @@ export const baseConfigShape = {
   SERVICE_NAME: required,
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** The service's NATS user (deploy/nats/city.conf); NATS_PASSWORD is then required. */
   NATS_USER: z.string().optional(),
   NATS_PASSWORD: z.string().optional(),
+  /** A `.creds` file (JWT + nkey seed), instead of NATS_USER/NATS_PASSWORD. */
   NATS_CREDS_FILE: z.string().optional(),
+  /**
+   * Where replies arrive. Defaults to `_INBOX_<NATS_USER>` when a user is set (the only inbox
+   * its permissions allow), otherwise to NATS's shared `_INBOX`.
+   */
+  NATS_INBOX_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be subject tokens without wildcards')
+    .optional(),
   /** Prefix for every subject and stream; empty in production, unique per test file. */
   NATS_NAMESPACE: z
     .string()
@@ -62,13 +72,44 @@ export function loadConfig<S extends z.ZodType>(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<z.infer<S>> {
   const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => ({
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => ({
         variable: issue.path.join('.') || '(environment)',
         message: issue.message,
-      })),
-    );
-  }
+      }));
+  if (declares(schema, 'NATS_USER')) problems.push(...natsAuthProblems(env));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(result.data);
+}
+
+const declares = (schema: z.ZodType, key: string): boolean =>
+  schema instanceof z.ZodObject && key in schema.shape;
+
+/**
+ * How a service authenticates to NATS must be complete and unambiguous: a user needs its
+ * password (and the reverse), and a creds file replaces both. Empty counts as unset.
+ */
+export function natsAuthProblems(
+  env: Record<string, string | undefined>,
+): { variable: string; message: string }[] {
+  const user = Boolean(env.NATS_USER);
+  const password = Boolean(env.NATS_PASSWORD);
+  const problems: { variable: string; message: string }[] = [];
+  if (user && !password) {
+    problems.push({
+      variable: 'NATS_PASSWORD',
+      message: `is required when NATS_USER is set (the password of NATS user "${env.NATS_USER}")`,
+    });
+  }
+  if (password && !user) {
+    problems.push({ variable: 'NATS_USER', message: 'is required when NATS_PASSWORD is set' });
+  }
+  if (env.NATS_CREDS_FILE && (user || password)) {
+    problems.push({
+      variable: 'NATS_CREDS_FILE',
+      message: 'cannot be combined with NATS_USER/NATS_PASSWORD; set one way to authenticate',
+    });
+  }
+  return problems;
 }

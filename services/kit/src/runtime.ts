@@ -86,6 +86,7 @@ export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodTy
     user: config.NATS_USER,
     password: config.NATS_PASSWORD,
     credsFile: config.NATS_CREDS_FILE,
+    inboxPrefix: config.NATS_INBOX_PREFIX,
     log,
   });
   const bus = await Bus.create(nc, { namespace: config.NATS_NAMESPACE, log, metrics });
@@ -93,6 +94,17 @@ export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodTy
     nc.isClosed() ? { ok: false, reason: 'nats: connection closed' } : { ok: true },
   );
   shutdown.add('nats', () => bus.drain());
+  // nats.js gives up after repeated authorization failures (e.g. a rotated password). A
+  // service that can no longer reach the bus must not linger unready: stop, so the supervisor
+  // (Kubernetes, the local launcher) starts it afresh with its current credentials.
+  void nc.closed().then((error) => {
+    if (shutdown.started) return;
+    log.fatal(
+      { err: error },
+      'NATS connection closed for good; stopping so the service is restarted',
+    );
+    void shutdown.run('nats connection closed').finally(() => process.exit(1));
+  });
   await bus.declareStreams(...(options.streams ?? []));
 
   if (options.migrations) {

@@ -18,7 +18,9 @@ describe('Shutdown', () => {
     shutdown.add('grpc', async () => {
       order.push('grpc');
     });
+    expect(shutdown.started).toBe(false);
     await Promise.all([shutdown.run('SIGTERM'), shutdown.run('SIGINT')]);
+    expect(shutdown.started).toBe(true);
     expect(order).toEqual(['grpc', 'nats', 'pool']);
   });
 

@@ -32,6 +32,11 @@ export class Shutdown {
     }
   }
 
+  /** Whether shutdown has begun (hooks may close connections on purpose from then on). */
+  get started(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Runs every hook (once, however often called); rejects if the time bound is exceeded. */
   run(reason: string): Promise<void> {
     this.running ??= this.runHooks(reason);

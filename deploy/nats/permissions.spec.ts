@@ -1,0 +1,422 @@
+// deploy/nats/city.conf against a real nats-server: each service connects as its own user
+// with the kit's connectNats and Bus, exactly as services do, and may do what it needs and
+// nothing else. The server is private to this file (own port, own store, no monitoring), so
+// the Bus runs without a namespace and the streams have their production names.
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { ack, Bus, connectNats, createLogger, deadLetter } from '@slimstad/kit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+// @slimstad/deploy depends on the kit only; the contracts come from the workspace sources
+// (the same modules the kit loads).
+import {
+  DeviceCameOnline as DeviceCameOnlineMessage,
+  Reading,
+  ReadingRejected as ReadingRejectedMessage,
+} from '../../proto/gen/slimstad/sensor/v1/reading.js';
+import {
+  DeadLetterStream,
+  DeviceCameOnline,
+  IngestIntakeStream,
+  ReadingRecorded,
+  ReadingRejected,
+  ReadingSubmitted,
+  sensorStreams,
+} from '../../proto/src/index.js';
+import { findNatsServer, probeNats } from '../local/lib/nats.mjs';
+import { startChild } from '../local/lib/processes.mjs';
+import { freePort, tempDir } from '../local/lib/test-support.js';
+
+const config = fileURLToPath(new URL('./city.conf', import.meta.url));
+const users = [
+  'ingest',
+  'lighting',
+  'bollards',
+  'waste',
+  'alerting',
+  'federation',
+  'adapter',
+  'operator',
+] as const;
+type User = (typeof users)[number];
+// nats-server parses an environment value like a config value: the README's recipe (a letter,
+// then letters and digits) keeps it a string, whatever the random part looks like.
+const passwords = Object.fromEntries(
+  users.map((user) => [user, `p${randomBytes(24).toString('hex')}`]),
+) as Record<User, string>;
+const log = createLogger('nats-permissions-test', 'silent');
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+let url: string;
+
+/** nats-server with city.conf on a free loopback port, its passwords and store from the environment. */
+async function startCityNats(): Promise<string> {
+  const binary = findNatsServer();
+  if (!binary) throw new Error('nats-server not found: apt-get install nats-server');
+  const store = tempDir('nats-city');
+  cleanups.push(store.remove);
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NATS_STORE_DIR: store.dir };
+  for (const user of users) env[`${user.toUpperCase()}_NATS_PASSWORD`] = passwords[user];
+  const child = startChild({
+    name: 'nats-server',
+    command: binary,
+    args: ['-c', config, '-a', '127.0.0.1', '-p', String(port), '-m', '0'],
+    env,
+  });
+  cleanups.push(() => child.stop(5_000));
+  const serverUrl = `nats://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exited)
+      throw new Error(`nats-server exited (${child.exitDescription}):\n${child.tail()}`);
+    if ((await probeNats(serverUrl, { timeoutMs: 500 })).ok) return serverUrl;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nats-server did not answer on ${serverUrl}:\n${child.tail()}`);
+}
+
+/** What nats.js reports for a subject outside the user's permissions (PermissionViolationError). */
+interface Violation {
+  name: string;
+  operation: 'publish' | 'subscription';
+  subject: string;
+}
+const isViolation = (error: unknown): error is Violation =>
+  error instanceof Error && error.name === 'PermissionViolationError';
+
+interface Session {
+  nc: Bus['nc'];
+  bus: Bus;
+  /** Permission violations the server reported asynchronously (e.g. for plain publishes). */
+  violations: Violation[];
+}
+
+/** Connects as `user` the way startRuntime does, and creates a Bus without a namespace. */
+async function connectAs(user: User): Promise<Session> {
+  const nc = await connectNats({ url, name: `test-${user}`, user, password: passwords[user], log });
+  const violations: Violation[] = [];
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'error' && isViolation(status.error)) {
+        violations.push(status.error);
+      }
+    }
+  })();
+  const bus = await Bus.create(nc, { log });
+  cleanups.push(() => bus.drain());
+  return { nc, bus, violations };
+}
+
+/**
+ * How a request to a subject outside the user's publish permissions fails in nats.js: the
+ * server's `-ERR 'Permissions Violation for Publish to "<subject>"'` is matched to the pending
+ * request, which rejects with a RequestError caused by a PermissionViolationError.
+ */
+const deniedPublish = (subject: string) =>
+  expect.objectContaining({
+    name: 'RequestError',
+    message: `Permissions Violation for Publish to "${subject}"`,
+    cause: expect.objectContaining({
+      name: 'PermissionViolationError',
+      operation: 'publish',
+      subject,
+    }),
+  });
+
+const reading = (deviceId: string, sequence: bigint) =>
+  Reading.fromPartial({
+    deviceId,
+    metric: 'water_level',
+    value: 1.25,
+    unit: 'm',
+    observedAt: new Date('2026-11-22T10:00:00.000Z'),
+    receivedAt: new Date('2026-11-22T10:00:01.000Z'),
+    sequence,
+  });
+
+let ingest: Session;
+/** The SRE's read-only view, to check what others did. */
+let operator: Session;
+
+beforeAll(async () => {
+  url = await startCityNats();
+  operator = await connectAs('operator');
+  ingest = await connectAs('ingest');
+  // As ingest's main.ts does at start-up (the kit adds DEAD_LETTER first).
+  await ingest.bus.declareStreams(IngestIntakeStream, ...sensorStreams);
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('authentication', () => {
+  it('refuses a wrong password and an anonymous connection, naming what to check', async () => {
+    await expect(
+      connectNats({ url, name: 'test-wrong', user: 'ingest', password: 'wrong', log }),
+    ).rejects.toThrow(
+      /^NATS at nats:\/\/127\.0\.0\.1:\d+ refused user "ingest": .*Authorization Violation.*Check NATS_USER and NATS_PASSWORD/,
+    );
+    await expect(connectNats({ url, name: 'test-anonymous', log })).rejects.toThrow(
+      /refused an anonymous connection/,
+    );
+  });
+});
+
+describe('ingest', () => {
+  it('declares its streams, and declaring again reconciles them', async () => {
+    const names: string[] = [];
+    for await (const name of operator.bus.jsm.streams.names()) names.push(name);
+    expect(names.sort()).toEqual([
+      'DEAD_LETTER',
+      'INGEST_INTAKE',
+      'SENSOR_DEVICES',
+      'SENSOR_READINGS',
+      'SENSOR_REJECTIONS',
+    ]);
+    const intake = await ingest.bus.jsm.streams.info('INGEST_INTAKE');
+    expect(intake.config).toMatchObject({ subjects: ['ingest.intake.>'], discard: 'new' });
+    // Listing is not part of a service's job.
+    await expect(ingest.bus.jsm.streams.names().next()).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.NAMES'),
+    );
+    // Second start-up: STREAM.INFO finds them, nothing drifted.
+    await ingest.bus.declareStreams(IngestIntakeStream, ...sensorStreams);
+  });
+
+  it('consumes the intake with a durable consumer and publishes sensor readings', async () => {
+    const received: string[] = [];
+    await ingest.bus.consume({
+      event: ReadingSubmitted,
+      durable: 'ingest--intake-readings',
+      handle: (message) => {
+        received.push(message.deviceId);
+        return ack();
+      },
+    });
+    await ingest.bus.publish(ReadingSubmitted, { source: 'mqtt' }, reading('wl-001', 1n), {
+      msgId: 'intake-1',
+    });
+    await vi.waitFor(() => expect(received).toEqual(['wl-001']));
+
+    const pub = await ingest.bus.publish(
+      ReadingRecorded,
+      { type: 'water_level', device: 'wl-001' },
+      reading('wl-001', 1n),
+      { msgId: 'wl-001:1' },
+    );
+    expect(pub).toMatchObject({ stream: 'SENSOR_READINGS', duplicate: false });
+
+    // The ack was confirmed by the server ($JS.ACK.INGEST_INTAKE.> allowed).
+    await vi.waitFor(async () => {
+      const info = await ingest.bus.jsm.consumers.info('INGEST_INTAKE', 'ingest--intake-readings');
+      expect(info).toMatchObject({ num_ack_pending: 0, ack_floor: { stream_seq: 1 } });
+    });
+    expect(ingest.violations.map((v) => v.subject)).toEqual(['$JS.API.STREAM.NAMES']);
+  });
+
+  it('publishes device liveness and rejections, and quarantines its own rejections', async () => {
+    const online = await ingest.bus.publish(
+      DeviceCameOnline,
+      { device: 'wl-001' },
+      DeviceCameOnlineMessage.fromPartial({ deviceId: 'wl-001' }),
+      { msgId: 'online-1' },
+    );
+    expect(online.stream).toBe('SENSOR_DEVICES');
+    const quarantined: string[] = [];
+    const consumer = await ingest.bus.consume({
+      event: ReadingRejected,
+      durable: 'ingest--quarantine',
+      handle: (message) => {
+        quarantined.push(message.quarantineId);
+        return ack();
+      },
+    });
+    await ingest.bus.publish(
+      ReadingRejected,
+      { reason: 'out_of_range' },
+      ReadingRejectedMessage.fromPartial({ quarantineId: 'q-1', deviceId: 'wl-001' }),
+      { msgId: 'q-1' },
+    );
+    await vi.waitFor(() => expect(quarantined).toEqual(['q-1']));
+    await consumer.stop();
+    expect(ingest.violations).toHaveLength(1); // still only the listing above
+  });
+});
+
+describe('adapter', () => {
+  let adapter: Session;
+  beforeAll(async () => {
+    adapter = await connectAs('adapter');
+  });
+
+  it('submits readings to the intake', async () => {
+    const pub = await adapter.bus.publish(
+      ReadingSubmitted,
+      { source: 'x' },
+      reading('wl-002', 1n),
+      { msgId: 'adapter-1' },
+    );
+    expect(pub).toMatchObject({ stream: 'INGEST_INTAKE', duplicate: false });
+  });
+
+  it('cannot publish sensor readings as if ingest had accepted them', async () => {
+    await expect(
+      adapter.bus.publish(ReadingRecorded, { type: 'water_level', device: 'x' }, reading('x', 1n), {
+        msgId: 'forged',
+      }),
+    ).rejects.toEqual(deniedPublish('sensor.reading.water_level.x'));
+    const readings = await ingest.bus.jsm.streams.info('SENSOR_READINGS');
+    expect(readings.state.messages).toBe(1); // ingest's own, nothing forged
+  });
+
+  it('cannot create (or even look up) streams', async () => {
+    await expect(adapter.bus.declareStreams()).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.INFO.DEAD_LETTER'),
+    );
+    await expect(
+      adapter.bus.jsm.streams.add({ name: 'ROGUE', subjects: ['rogue.>'] }),
+    ).rejects.toEqual(deniedPublish('$JS.API.STREAM.CREATE.ROGUE'));
+    await expect(operator.bus.jsm.streams.info('ROGUE')).rejects.toThrow('stream not found');
+  });
+
+  it("cannot subscribe to events or to another user's inbox", async () => {
+    for (const subject of ['sensor.>', 'ingest.intake.>', '_INBOX.>', '_INBOX_ingest.>']) {
+      const sub = adapter.nc.subscribe(subject);
+      await expect(sub.closed).resolves.toEqual(
+        expect.objectContaining({
+          name: 'PermissionViolationError',
+          operation: 'subscription',
+          subject,
+        }),
+      );
+    }
+  });
+});
+
+describe('lighting (and every service reading sensor.>)', () => {
+  let lighting: Session;
+  beforeAll(async () => {
+    lighting = await connectAs('lighting');
+  });
+
+  it('starts like a service (declares the dead-letter stream) and consumes sensor readings', async () => {
+    await lighting.bus.declareStreams();
+    const received: string[] = [];
+    await lighting.bus.consume({
+      event: ReadingRecorded,
+      durable: 'lighting--presence',
+      handle: (message, delivery) => {
+        received.push(`${delivery.subject} ${message.deviceId}`);
+        return ack();
+      },
+    });
+    await ingest.bus.publish(
+      ReadingRecorded,
+      { type: 'water_level', device: 'wl-003' },
+      reading('wl-003', 1n),
+      { msgId: 'wl-003:1' },
+    );
+    await vi.waitFor(() =>
+      expect(received).toEqual([
+        'sensor.reading.water_level.wl-001 wl-001',
+        'sensor.reading.water_level.wl-003 wl-003',
+      ]),
+    );
+    await vi.waitFor(async () => {
+      const info = await lighting.bus.jsm.consumers.info('SENSOR_READINGS', 'lighting--presence');
+      expect(info).toMatchObject({ num_ack_pending: 0, ack_floor: { stream_seq: 2 } });
+    });
+  });
+
+  it('dead-letters what it cannot handle', async () => {
+    const consumer = await lighting.bus.consume({
+      event: ReadingRecorded,
+      durable: 'lighting--poison',
+      handle: () => deadLetter('poison for the test'),
+    });
+    await vi.waitFor(async () => {
+      const dead = await lighting.bus.jsm.streams.info(DeadLetterStream.name);
+      expect(dead.state.messages).toBe(2);
+    });
+    await consumer.stop();
+  });
+
+  it('cannot publish sensor readings', async () => {
+    await expect(
+      lighting.bus.publish(
+        ReadingRecorded,
+        { type: 'presence', device: 'pir-1' },
+        reading('pir-1', 1n),
+        { msgId: 'forged' },
+      ),
+    ).rejects.toEqual(deniedPublish('sensor.reading.presence.pir-1'));
+  });
+
+  it('may publish under lighting.> only', async () => {
+    lighting.violations.length = 0;
+    lighting.nc.publish('lighting.lamp.command.l-1');
+    lighting.nc.publish('bollard.command.b-1');
+    await lighting.nc.flush();
+    // The server answers in order: once the second publish is reported, the first would be too.
+    await vi.waitFor(() => expect(lighting.violations.length).toBeGreaterThan(0));
+    expect(lighting.violations.map((v) => [v.operation, v.subject])).toEqual([
+      ['publish', 'bollard.command.b-1'],
+    ]);
+  });
+
+  it('cannot delete or purge a stream, nor read the intake', async () => {
+    await expect(lighting.bus.jsm.streams.delete('SENSOR_READINGS')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.DELETE.SENSOR_READINGS'),
+    );
+    await expect(lighting.bus.jsm.streams.purge('SENSOR_READINGS')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.PURGE.SENSOR_READINGS'),
+    );
+    await expect(
+      lighting.bus.consume({ event: ReadingSubmitted, durable: 'lighting--sneak', handle: ack }),
+    ).rejects.toEqual(deniedPublish('$JS.API.CONSUMER.INFO.INGEST_INTAKE.lighting--sneak'));
+    expect((await ingest.bus.jsm.streams.info('SENSOR_READINGS')).state.messages).toBe(2);
+  });
+});
+
+describe('operator', () => {
+  it('reads stream and consumer information', async () => {
+    const info = await operator.bus.jsm.streams.info('SENSOR_READINGS');
+    expect(info.state.messages).toBe(2);
+    const names: string[] = [];
+    for await (const name of operator.bus.jsm.streams.names()) names.push(name);
+    expect(names).toContain('INGEST_INTAKE');
+    const consumers = await operator.bus.jsm.consumers.list('SENSOR_READINGS').next();
+    expect(consumers.map((c) => c.name).sort()).toEqual(['lighting--poison', 'lighting--presence']);
+    const intake = await operator.bus.jsm.consumers.info(
+      'INGEST_INTAKE',
+      'ingest--intake-readings',
+    );
+    expect(intake.config.durable_name).toBe('ingest--intake-readings');
+  });
+
+  it('cannot publish, change streams or read messages', async () => {
+    await expect(
+      operator.bus.publish(
+        ReadingRecorded,
+        { type: 'water_level', device: 'wl-001' },
+        reading('wl-001', 9n),
+        { msgId: 'operator-1' },
+      ),
+    ).rejects.toEqual(deniedPublish('sensor.reading.water_level.wl-001'));
+    await expect(
+      operator.bus.publish(ReadingSubmitted, { source: 'cli' }, reading('wl-001', 9n), {
+        msgId: 'operator-2',
+      }),
+    ).rejects.toEqual(deniedPublish('ingest.intake.reading.cli'));
+    await expect(
+      operator.bus.jsm.streams.update('DEAD_LETTER', { description: 'changed by the operator' }),
+    ).rejects.toEqual(deniedPublish('$JS.API.STREAM.UPDATE.DEAD_LETTER'));
+    await expect(operator.bus.jsm.streams.purge('DEAD_LETTER')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.PURGE.DEAD_LETTER'),
+    );
+    await expect(
+      operator.bus.jsm.streams.getMessage('SENSOR_READINGS', { seq: 1 }),
+    ).rejects.toEqual(deniedPublish('$JS.API.STREAM.MSG.GET.SENSOR_READINGS'));
+  });
+});

@@ -2,7 +2,6 @@
 import { createServer } from 'node:net';
 import { protoFiles, protoRoot } from '@slimstad/contracts';
 import {
-  DeviceRegistryServiceClient,
   DeviceRegistryServiceService,
   GetDeviceResponse,
 } from '@slimstad/contracts/gen/slimstad/sensor/v1/registry_service';
@@ -12,13 +11,12 @@ import {
   createTokenVerifier,
   defineService,
   type GrpcServer,
-  promisifyUnary,
 } from '@slimstad/kit/grpc/index';
 import { Readiness } from '@slimstad/kit/health';
 import { createLogger } from '@slimstad/kit/log';
 import { createMetrics } from '@slimstad/kit/telemetry/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliCommand, commands } from './commands/index.js';
+import { commands } from './commands/index.js';
 import { run } from './index.js';
 
 const KEY = 'cli-test-secret-0123456789abcdef';
@@ -53,36 +51,6 @@ const registry = defineService(DeviceRegistryServiceService, {
   importDevices: { roles: ['admin'], handle: async () => notFound() },
 });
 
-// What a later `devices` command looks like: one file, one registry entry.
-const devicesForTest: CliCommand = {
-  register(program, cli) {
-    const devices = program.command('devices');
-    devices
-      .command('get')
-      .argument('<id>')
-      .action(async (id: string, _options, command) => {
-        const client = cli.client(command, DeviceRegistryServiceClient);
-        const { device } = await promisifyUnary(client, client.getDevice)({ deviceId: id });
-        cli.print(command, {
-          json: device,
-          rows: device ? [device] : [],
-          columns: [
-            { header: 'id', value: (d) => d.id },
-            { header: 'name', value: (d) => d.name },
-          ],
-        });
-      });
-    devices
-      .command('register')
-      .argument('<id>')
-      .action(async (id: string, _options, command) => {
-        const client = cli.client(command, DeviceRegistryServiceClient);
-        await promisifyUnary(client, client.registerDevice)({ device: undefined });
-        cli.io.stdout.write(`registered ${id}\n`);
-      });
-  },
-};
-
 async function cli(args: string[], env: Record<string, string | undefined> = {}) {
   let stdout = '';
   let stderr = '';
@@ -93,7 +61,7 @@ async function cli(args: string[], env: Record<string, string | undefined> = {})
       stderr: { write: (text: string) => (stderr += text) },
       env,
     },
-    { commands: [...commands, devicesForTest] },
+    { commands },
   );
   return { code, stdout, stderr };
 }
@@ -221,7 +189,17 @@ describe('slimstad token create', () => {
       SLIMSTAD_API: api,
       SLIMSTAD_TOKEN: token,
     });
-    expect(table.stdout).toBe('ID       NAME\nwl-001   for jan\n');
+    const [header, row] = table.stdout.trimEnd().split('\n');
+    expect(header?.split(/\s+/)).toEqual([
+      'ID',
+      'TYPE',
+      'STATUS',
+      'ZONE',
+      'NETWORK',
+      'METRICS',
+      'NAME',
+    ]);
+    expect(row).toMatch(/^wl-001\s.*\sfor jan$/);
   });
 
   it('reads the key from AUTH_JWT_KEY and prints details as JSON', async () => {
@@ -285,7 +263,16 @@ describe('errors', () => {
     const viewer = (
       await cli(['token', 'create', '--subject', 'jan', '--roles', 'viewer', '--key', KEY])
     ).stdout.trim();
-    const denied = await cli(['devices', 'register', 'wl-002', '--api', api, '--token', viewer]);
+    const denied = await cli([
+      'devices',
+      'register',
+      '--id',
+      'wl-002',
+      '--api',
+      api,
+      '--token',
+      viewer,
+    ]);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('slimstad: permission denied:');
     expect(denied.stderr).toContain('requires role operator');
@@ -293,7 +280,16 @@ describe('errors', () => {
     const operator = (
       await cli(['token', 'create', '--subject', 'jan', '--roles', 'operator', '--key', KEY])
     ).stdout.trim();
-    const invalid = await cli(['devices', 'register', 'wl-002', '--api', api, '--token', operator]);
+    const invalid = await cli([
+      'devices',
+      'register',
+      '--id',
+      'wl-002',
+      '--api',
+      api,
+      '--token',
+      operator,
+    ]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toBe(
       'slimstad: device is invalid (INVALID_ARGUMENT)\n  - device.zone: must be a single NATS token\n',

@@ -1,7 +1,6 @@
 // Partition creation ahead of time and retention per classification, and device liveness
 // events, on real PostgreSQL and NATS.
 import { DeviceCameOnline, DeviceWentOffline, SensorDevicesStream } from '@slimstad/contracts';
-import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import { createDatabase, createLogger, type Database, migrateToLatest } from '@slimstad/kit';
 import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';

@@ -4,7 +4,10 @@
 // run() turns any thrown error into one clear line and an exit code.
 import type { Command } from 'commander';
 import type { Cli } from '../program.js';
+import { devices } from './devices.js';
 import { health } from './health.js';
+import { quarantine } from './quarantine.js';
+import { readings } from './readings.js';
 import { services } from './services.js';
 import { token } from './token.js';
 
@@ -12,4 +15,11 @@ export interface CliCommand {
   register(program: Command, cli: Cli): void;
 }
 
-export const commands: readonly CliCommand[] = [health, services, token];
+export const commands: readonly CliCommand[] = [
+  health,
+  services,
+  token,
+  devices,
+  readings,
+  quarantine,
+];

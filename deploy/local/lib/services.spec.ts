@@ -17,10 +17,21 @@ function list(value: unknown): string {
 }
 
 describe('loadServices', () => {
-  it('reads the committed list (empty for now)', () => {
-    expect(
-      loadServices(fileURLToPath(new URL('../services.json', import.meta.url)), '/repo'),
-    ).toEqual([]);
+  it('reads the committed list: ingest, and the simulator pointed at it', () => {
+    const [ingest, simulator, ...rest] = loadServices(
+      fileURLToPath(new URL('../services.json', import.meta.url)),
+      '/repo',
+    );
+    expect(rest).toEqual([]);
+    expect(ingest).toMatchObject({ name: 'ingest', dir: '/repo/services/ingest' });
+    expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });
+    // The simulator reaches ingest's gRPC port and HTTP edge with ingest's tts secret.
+    expect(simulator!.env.INGEST_GRPC_ADDRESS).toBe(`127.0.0.1:${ingest!.grpcPort}`);
+    expect(simulator!.env.INGEST_TTS_WEBHOOK_URL).toBe(
+      `http://127.0.0.1:${ingest!.env.HTTP_PORT}/webhooks/tts`,
+    );
+    expect(ingest!.env.WEBHOOK_SECRETS).toContain(`tts=${simulator!.env.SIMULATOR_TTS_SECRET}`);
+    expect(simulator!.env.MQTT_URL).toBe(ingest!.env.MQTT_URL);
   });
 
   it('resolves dirs against the repository and keeps env', () => {

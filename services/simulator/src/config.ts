@@ -1,0 +1,75 @@
+// The simulator's environment. It has no database and no bus of its own, so it takes only the
+// kit's identity, logging, listening and auth variables (not startRuntime's full set), plus
+// where ingest listens and how fast the demo runs.
+import { baseConfigShape, millis, port } from '@slimstad/kit';
+import { z } from 'zod';
+
+const {
+  LOG_LEVEL,
+  LISTEN_HOST,
+  AUTH_JWT_KEY,
+  AUTH_JWT_ISSUER,
+  AUTH_JWT_AUDIENCE,
+  SHUTDOWN_TIMEOUT_MS,
+} = baseConfigShape;
+
+const TOPIC_PREFIX = /^$|^[^#+\s]*[^/#+\s]$/;
+
+export const simulatorConfigSchema = z.object({
+  SERVICE_NAME: z.string().default('simulator'),
+  LOG_LEVEL,
+  LISTEN_HOST,
+  /** grpc.health.v1 only: SERVING once the devices are imported and reports flow. */
+  GRPC_PORT: port.default(50052),
+  /** /metrics, /healthz, /readyz. */
+  OPS_PORT: port.default(9465),
+  /** The HS256 key the simulator signs its own operator token with (and verifies callers). */
+  AUTH_JWT_KEY,
+  AUTH_JWT_ISSUER,
+  AUTH_JWT_AUDIENCE,
+  SHUTDOWN_TIMEOUT_MS,
+  /** A ready-made operator token, where tokens come from an identity provider. */
+  SIMULATOR_TOKEN: z.string().optional(),
+
+  /** ingest's gRPC API (ImportDevices, PushReadings, health). */
+  INGEST_GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
+  /** How long to wait for ingest to be SERVING before giving up (and being restarted). */
+  INGEST_WAIT_TIMEOUT_MS: millis.default(300_000),
+  /** The TTS webhook endpoint of ingest's HTTP edge. */
+  INGEST_TTS_WEBHOOK_URL: z.url().default('http://127.0.0.1:8080/webhooks/tts'),
+  /** The `tts` secret of ingest's WEBHOOK_SECRETS (required when the file has TTS devices). */
+  SIMULATOR_TTS_SECRET: z.string().default(''),
+  /** The city broker (MQTT 5), for ChirpStack uplinks and plain JSON devices. */
+  MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
+  /** Put before every topic (no wildcards), when ingest subscribes under a prefix. */
+  SIMULATOR_MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(TOPIC_PREFIX, 'must be topic levels without wildcards or a trailing /')
+    .default(''),
+  SIMULATOR_MQTT_CLIENT_ID: z.string().optional(),
+
+  /** The device file imported into the registry and played; default: demo/devices.csv. */
+  SIMULATOR_DEVICES_FILE: z.string().optional(),
+  /** Simulated seconds per real second: at 60 a 15-minute interval takes 15 s. */
+  SIMULATOR_SPEEDUP: z.coerce.number().positive().max(1_000_000).default(60),
+  /** Shortest real time between two reports of one device. */
+  SIMULATOR_MIN_INTERVAL_MS: millis.default(1_000),
+  /** Seed of every random choice: the same seed plays the same values. */
+  SIMULATOR_SEED: z.coerce.number().int().nonnegative().default(2026),
+  /** The town's time zone (rush hours, lamp schedules). */
+  SIMULATOR_TIME_ZONE: z
+    .string()
+    .default('Europe/Brussels')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Brussels'),
+  /** How often a summary of the reports sent is logged. */
+  SIMULATOR_SUMMARY_INTERVAL_MS: millis.default(60_000),
+});
+
+export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

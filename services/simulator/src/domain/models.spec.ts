@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseDevicesCsv, type SimDevice } from './devices.js';
+import { clampToSpec, MODELS, type ModelState, poisson, type Values } from './models.js';
+import { createRandom, hash32 } from './random.js';
+
+const devices = parseDevicesCsv(
+  readFileSync(new URL('../../demo/devices.csv', import.meta.url), 'utf8'),
+);
+const TZ = 'Europe/Brussels';
+const byType = (type: string) => devices.find((d) => d.type === type)!;
+
+/** Plays a device from `startMs` for `steps` reports at its interval; its clamped values. */
+function play(device: SimDevice, startMs: number, steps: number, seed = 1): Values[] {
+  const model = MODELS[device.type]!;
+  const random = createRandom(hash32(seed, device.id));
+  let state: ModelState = model.initial(device, random);
+  const out: Values[] = [];
+  for (let i = 0; i < steps; i++) {
+    const step = model.step(device, state, {
+      simMs: startMs + i * device.intervalS * 1000,
+      elapsedS: device.intervalS,
+      random,
+      seed,
+      timeZone: TZ,
+    });
+    state = step.state;
+    out.push(clampToSpec(device, step.values));
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const anyInstant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) });
+
+describe('every model on every demo device', () => {
+  it('reports exactly its metrics, finite and within the declared range', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...devices),
+        anyInstant,
+        fc.integer({ min: 0, max: 10_000 }),
+        (device, start, seed) => {
+          const names = MODELS[device.type]!.metrics.map((m) => m.name).sort();
+          for (const values of play(device, start, 12, seed)) {
+            expect(Object.keys(values).sort()).toEqual(names);
+            for (const [name, value] of Object.entries(values)) {
+              if (typeof value === 'boolean') continue;
+              const spec = device.metrics.find((m) => m.name === name)!;
+              expect(Number.isFinite(value)).toBe(true);
+              expect(value).toBeGreaterThanOrEqual(spec.min ?? -Infinity);
+              expect(value).toBeLessThanOrEqual(spec.max ?? Infinity);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('plays the same values again for the same seed', () => {
+    for (const device of devices) {
+      expect(play(device, Date.UTC(2026, 10, 22), 5, 9)).toEqual(
+        play(device, Date.UTC(2026, 10, 22), 5, 9),
+      );
+    }
+  });
+});
+
+describe('counters', () => {
+  it('count whole passers-by, many more at lunch time than at night', () => {
+    const device = byType('pedestrian_counter');
+    // A Wednesday: 13:00 and 03:00 in Brussels (UTC+1).
+    const lunch = play(device, Date.UTC(2026, 10, 18, 12), 1, 1);
+    const night = play(device, Date.UTC(2026, 10, 18, 2), 1, 1);
+    const counts = (start: number) =>
+      Array.from(
+        { length: 50 },
+        (_, seed) => play(device, start, 1, seed)[0]!.pedestrians as number,
+      );
+    expect(mean(counts(Date.UTC(2026, 10, 18, 12)))).toBeGreaterThan(
+      10 * mean(counts(Date.UTC(2026, 10, 18, 2))),
+    );
+    for (const v of [...lunch, ...night]) expect(Number.isInteger(v.pedestrians)).toBe(true);
+  });
+
+  it('poisson has the requested mean, small and large', () => {
+    const random = createRandom(3);
+    for (const lambda of [0.5, 4, 25, 400]) {
+      const xs = Array.from({ length: 5_000 }, () => poisson(random, lambda));
+      expect(Math.abs(mean(xs) - lambda) / lambda).toBeLessThan(0.06);
+      expect(xs.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
+    }
+    expect(poisson(random, 0)).toBe(0);
+  });
+});
+
+describe('bins', () => {
+  it('fill up, then are emptied to almost nothing — never emptied half-way', () => {
+    fc.assert(
+      fc.property(anyInstant, fc.integer({ min: 0, max: 10_000 }), (start, seed) => {
+        const fills = play(byType('bin_fill'), start, 24 * 7, seed).map(
+          (v) => v.fill_level as number,
+        );
+        let emptied = 0;
+        for (let i = 1; i < fills.length; i++) {
+          const drop = fills[i - 1]! - fills[i]!;
+          // Sensor noise moves a reading by a few percent; a real drop is a collection.
+          if (drop > 5) {
+            emptied += 1;
+            expect(fills[i]).toBeLessThan(10);
+            expect(fills[i - 1]).toBeGreaterThan(70);
+          }
+        }
+        // A week of hourly reports: every bin is collected at least once.
+        expect(emptied).toBeGreaterThan(0);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('water level', () => {
+  it('follows the tide: about two metres between low and high water', () => {
+    const levels = play(byType('water_level'), Date.UTC(2026, 10, 22), 6 * 25, 1).map(
+      (v) => v.water_level as number,
+    );
+    const range = Math.max(...levels) - Math.min(...levels);
+    expect(range).toBeGreaterThan(1.2);
+    expect(range).toBeLessThan(2.8);
+  });
+});
+
+describe('lamps and cabinets', () => {
+  it('are off at noon in June and on at midnight in December', () => {
+    const lamp = byType('lamp_controller');
+    const [noon] = play(lamp, Date.UTC(2026, 5, 21, 10), 1);
+    const [midnight] = play(lamp, Date.UTC(2026, 11, 21, 21), 1);
+    expect(noon).toMatchObject({ dim_level: 0 });
+    expect(midnight!.dim_level).toBe(100);
+    expect(midnight!.power as number).toBeGreaterThan(noon!.power as number);
+    const cabinet = byType('energy_meter');
+    const [day] = play(cabinet, Date.UTC(2026, 5, 21, 10), 1);
+    const [night] = play(cabinet, Date.UTC(2026, 11, 21, 21), 1);
+    expect(night!.power as number).toBeGreaterThan(5 * (day!.power as number));
+    expect(night!.energy as number).toBeCloseTo((night!.power as number) * 0.25, 2);
+  });
+});
+
+describe('bollards', () => {
+  it('are lowered for deliveries in the morning and raised otherwise', () => {
+    const bollard = byType('bollard_controller');
+    const at = (utcHour: number) =>
+      Array.from(
+        { length: 40 },
+        (_, seed) => play(bollard, Date.UTC(2026, 10, 18, utcHour), 1, seed)[0]!.raised,
+      );
+    expect(at(7).filter(Boolean)).toHaveLength(0);
+    expect(at(14).filter(Boolean).length).toBeGreaterThan(35);
+  });
+});
+
+describe('presence', () => {
+  it('sees someone far more often at lunch time than at night', () => {
+    const sensor = byType('presence');
+    const share = (utcHour: number) =>
+      Array.from(
+        { length: 200 },
+        (_, seed) => play(sensor, Date.UTC(2026, 10, 18, utcHour), 1, seed)[0]!.occupied,
+      ).filter(Boolean).length / 200;
+    expect(share(12)).toBeGreaterThan(0.9);
+    expect(share(2)).toBeLessThan(0.3);
+  });
+});
+
+describe('clampToSpec', () => {
+  it('saturates numbers at the declared range and passes booleans', () => {
+    const device = byType('bin_fill');
+    expect(clampToSpec(device, { fill_level: 104 })).toEqual({ fill_level: 100 });
+    expect(clampToSpec(device, { fill_level: -2 })).toEqual({ fill_level: 0 });
+    expect(clampToSpec(byType('presence'), { occupied: true })).toEqual({ occupied: true });
+  });
+});

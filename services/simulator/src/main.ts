@@ -1,0 +1,191 @@
+// Composition root of the simulator: config → logs, metrics, health → device file → wait for
+// ingest → import the devices → the ways in → simulate until SIGTERM. No database and no bus:
+// it reaches the platform only the way field devices and network servers do.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { protoFiles, protoRoot } from '@slimstad/contracts';
+import {
+  createGrpcServer,
+  createLogger,
+  createMetrics,
+  createTokenVerifier,
+  loadConfig,
+  Readiness,
+  runMain,
+  Shutdown,
+  startOpsServer,
+} from '@slimstad/kit';
+import { stopTelemetry } from '@slimstad/kit/telemetry/sdk';
+import { simulatorConfigSchema } from './config.js';
+import { DeviceFileError, type NetworkWay, parseDevicesCsv } from './domain/devices.js';
+import { modelProblems } from './domain/models.js';
+import { importDevices, waitForIngest } from './registry.js';
+import { Simulator } from './simulator.js';
+import { TokenSource } from './tokens.js';
+import { grpcPushWay } from './ways/grpc-push.js';
+import { chirpstackMqttWay, connectMqtt, plainJsonMqttWay, redact } from './ways/mqtt.js';
+import { ttsWebhookWay } from './ways/tts-webhook.js';
+import { WAY_OF, type Way } from './ways/way.js';
+
+/** The demo town's devices, committed with the package. */
+export const DEMO_DEVICES_FILE = fileURLToPath(new URL('../demo/devices.csv', import.meta.url));
+
+runMain(async () => {
+  const config = loadConfig(simulatorConfigSchema);
+  const log = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  const metrics = createMetrics(config.SERVICE_NAME);
+  const readiness = new Readiness();
+  const shutdown = new Shutdown(log, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.add('telemetry', stopTelemetry);
+  const startUp = new AbortController();
+  shutdown.add('start-up', () => startUp.abort());
+  shutdown.listen();
+
+  try {
+    // The device file first: a file that cannot be played stops start-up before anything is sent.
+    const file = config.SIMULATOR_DEVICES_FILE ?? DEMO_DEVICES_FILE;
+    const csv = readFileSync(file, 'utf8');
+    const devices = parseDevicesCsv(csv);
+    const problems = modelProblems(devices);
+    if (problems.length > 0) throw new DeviceFileError(problems);
+    const uses = (network: NetworkWay) => devices.some((d) => d.network === network);
+    const usesMqtt = uses('lorawan_chirpstack') || uses('mqtt');
+    if (uses('lorawan_tts') && !config.SIMULATOR_TTS_SECRET) {
+      throw new Error(
+        'SIMULATOR_TTS_SECRET is required for the TTS devices: the tts=… secret in the WEBHOOK_SECRETS of ingest',
+      );
+    }
+    if (usesMqtt && !config.MQTT_URL) {
+      throw new Error('MQTT_URL is required for the ChirpStack and MQTT devices');
+    }
+
+    const ops = await startOpsServer({
+      port: config.OPS_PORT,
+      host: config.LISTEN_HOST,
+      metrics,
+      readiness,
+    });
+    shutdown.add('ops endpoint', () => ops.close());
+    let phase = `waiting for ingest at ${config.INGEST_GRPC_ADDRESS}`;
+    let running = false;
+    readiness.add('simulation', () => (running ? { ok: true } : { ok: false, reason: phase }));
+    const grpcServer = createGrpcServer({
+      log,
+      metrics,
+      auth: createTokenVerifier({
+        key: config.AUTH_JWT_KEY,
+        issuer: config.AUTH_JWT_ISSUER,
+        audience: config.AUTH_JWT_AUDIENCE,
+      }),
+      readiness,
+      services: [],
+      reflection: { protoRoot, protoFiles: [...protoFiles] },
+    });
+    const grpcPort = await grpcServer.start(config.GRPC_PORT, config.LISTEN_HOST);
+    shutdown.add('grpc', () => grpcServer.shutdown(1_000));
+
+    const tokens = config.SIMULATOR_TOKEN
+      ? TokenSource.fixed(config.SIMULATOR_TOKEN)
+      : TokenSource.signed({
+          key: config.AUTH_JWT_KEY,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+        });
+    await tokens.get();
+
+    await waitForIngest({
+      address: config.INGEST_GRPC_ADDRESS,
+      timeoutMs: config.INGEST_WAIT_TIMEOUT_MS,
+      log,
+      signal: startUp.signal,
+    });
+    phase = 'importing the devices';
+    const imported = await importDevices({
+      address: config.INGEST_GRPC_ADDRESS,
+      csv,
+      token: await tokens.get(),
+    });
+    log.info({ file, devices: devices.length, ...imported }, 'devices imported into the registry');
+
+    phase = 'connecting the ways in';
+    const ways = new Map<NetworkWay, Way>();
+    if (usesMqtt) {
+      const connection = await connectMqtt({
+        url: config.MQTT_URL,
+        clientId:
+          config.SIMULATOR_MQTT_CLIENT_ID ?? `slimstad-simulator-${hostname()}-${process.pid}`,
+        log,
+      });
+      shutdown.add('mqtt', () => connection.close());
+      readiness.add('mqtt', () =>
+        connection.connected() ? { ok: true } : { ok: false, reason: 'mqtt: not connected' },
+      );
+      const prefix = config.SIMULATOR_MQTT_TOPIC_PREFIX;
+      if (uses('lorawan_chirpstack'))
+        ways.set('lorawan_chirpstack', chirpstackMqttWay(connection, prefix));
+      if (uses('mqtt')) ways.set('mqtt', plainJsonMqttWay(connection, prefix));
+    }
+    if (uses('lorawan_tts')) {
+      ways.set(
+        'lorawan_tts',
+        ttsWebhookWay({ url: config.INGEST_TTS_WEBHOOK_URL, secret: config.SIMULATOR_TTS_SECRET }),
+      );
+    }
+    if (uses('grpc')) {
+      const way = grpcPushWay({ address: config.INGEST_GRPC_ADDRESS, token: () => tokens.get() });
+      ways.set('grpc', way);
+      shutdown.add('grpc client', () => way.close());
+    }
+
+    const reports = metrics.counter(
+      'reports_total',
+      'Device reports sent to ingest, by way and outcome (accepted, refused, failed, skipped).',
+      ['way', 'outcome'],
+    );
+    const deviceCount = metrics.gauge('devices', 'Simulated devices, by way.', ['way']);
+    for (const device of devices) deviceCount.inc({ way: WAY_OF[device.network] });
+    const simulator = new Simulator({
+      devices,
+      ways,
+      clock: { startMs: Date.now(), speedup: config.SIMULATOR_SPEEDUP },
+      seed: config.SIMULATOR_SEED,
+      timeZone: config.SIMULATOR_TIME_ZONE,
+      minIntervalMs: config.SIMULATOR_MIN_INTERVAL_MS,
+      log,
+      onResult: (way, result) =>
+        reports.inc({ way, outcome: result.ok ? 'accepted' : result.outcome }),
+    });
+    simulator.start();
+    running = true;
+    shutdown.add('simulation', () => simulator.stop());
+    const summary = setInterval(
+      () =>
+        log.info(
+          { simulatedTime: simulator.simNow().toISOString(), reports: simulator.tally },
+          'reports so far',
+        ),
+      config.SIMULATOR_SUMMARY_INTERVAL_MS,
+    );
+    summary.unref();
+    shutdown.add('summary', () => {
+      clearInterval(summary);
+      log.info({ reports: simulator.tally }, 'reports sent');
+    });
+    log.info(
+      {
+        devices: devices.length,
+        ways: [...ways.values()].map((w) => w.name),
+        speedup: config.SIMULATOR_SPEEDUP,
+        mqtt: usesMqtt ? redact(config.MQTT_URL) : undefined,
+        grpcPort,
+        opsPort: ops.port,
+      },
+      'simulating the demo devices',
+    );
+  } catch (error) {
+    // A SIGTERM during start-up ends the wait for ingest; the shutdown then exits by itself.
+    if (shutdown.started) return;
+    throw error;
+  }
+});

@@ -1,0 +1,291 @@
+// The simulator against the real ingest service: both spawned as processes from their sources
+// (ingest on a fresh database and its own NATS namespace, MQTT topics under that namespace on
+// the shared Mosquitto), the simulator at a high speed-up. Proven through ingest's own API:
+// the demo devices are registered, every device's readings arrived — so every way in worked
+// (ChirpStack over MQTT, plain JSON over MQTT, TTS webhooks, gRPC PushReadings) — nothing was
+// quarantined, and a second start imports nothing new.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DeviceStatus } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
+import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
+import { DeviceRegistryServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/registry_service';
+import { checkHealth, createClient, promisifyUnary, signToken } from '@slimstad/kit';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  type TestDatabase,
+  type TestNamespace,
+} from '@slimstad/test-harness';
+import { connectAsync } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { parseDevicesCsv } from '../src/domain/devices.js';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const KEY = 'simulator-int-test-key-0123456789abcdef';
+const MQTT_URL = 'mqtt://127.0.0.1:1883';
+const SECRETS = { chirpstack: 'cs-dev-secret-41f2', tts: 'tts-dev-secret-9a7c' };
+const demoDevices = parseDevicesCsv(
+  readFileSync(new URL('../demo/devices.csv', import.meta.url), 'utf8'),
+);
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A service process from its TypeScript sources, its JSON log lines kept. */
+interface Service {
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  output: string[];
+  exited: Promise<number | null>;
+  /** The first log line whose `msg` is `msg`, once it appears. */
+  logLine(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stop(): Promise<number | null>;
+}
+
+function startService(entry: string, env: Record<string, string>): Service {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
+    cwd: REPO,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line (e.g. a start-up failure on stderr): kept in `output`
+      }
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    logs,
+    output,
+    exited,
+    logLine: (msg, timeoutMs = 20_000) =>
+      vi.waitFor(
+        () => {
+          if (child.exitCode !== null) {
+            throw new Error(
+              `${entry} exited (${child.exitCode}):\n${output.slice(-20).join('\n')}`,
+            );
+          }
+          const line = logs.find((l) => l.msg === msg);
+          if (!line) throw new Error(`no "${msg}" yet in the log of ${entry}`);
+          return line;
+        },
+        { timeout: timeoutMs, interval: 100 },
+      ),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+let database: TestDatabase;
+let ns: TestNamespace;
+let ingest: Service;
+let grpcAddress: string;
+let httpPort: number;
+let ingestOpsPort: number;
+const ingestClientId = () => `slimstad-ingest-${ns.namespace}`;
+const simulators: Service[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('databaseUrl'), 'simulator');
+  ns = createTestNamespace(inject('natsUrl'), 'simulator');
+  const grpcPort = await freePort();
+  httpPort = await freePort();
+  ingestOpsPort = await freePort();
+  grpcAddress = `127.0.0.1:${grpcPort}`;
+  ingest = startService('services/ingest/src/main.ts', {
+    SERVICE_NAME: 'ingest',
+    DATABASE_URL: database.url,
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: ns.namespace,
+    AUTH_JWT_KEY: KEY,
+    GRPC_PORT: String(grpcPort),
+    OPS_PORT: String(ingestOpsPort),
+    HTTP_PORT: String(httpPort),
+    LISTEN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    MUNICIPALITY_CODE: 'demo',
+    MQTT_URL,
+    // Mosquitto is shared with other runs: this run's topics and session only.
+    MQTT_CHIRPSTACK_TOPIC: `${ns.namespace}/application/+/device/+/event/up`,
+    MQTT_JSON_TOPIC: `${ns.namespace}/slimstad/readings/+`,
+    MQTT_CONNECTIONS: '1',
+    MQTT_CLIENT_ID: ingestClientId(),
+    WEBHOOK_SECRETS: `chirpstack=${SECRETS.chirpstack},tts=${SECRETS.tts}`,
+  });
+  await vi.waitFor(
+    async () => {
+      if (ingest.child.exitCode !== null) {
+        throw new Error(`ingest exited:\n${ingest.output.slice(-20).join('\n')}`);
+      }
+      expect(await checkHealth(grpcAddress, '', { timeoutMs: 1_000 })).toBe('SERVING');
+    },
+    { timeout: 40_000, interval: 250 },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  for (const simulator of simulators) await simulator.stop();
+  await ingest?.stop();
+  if (ns) {
+    // Drop ingest's persistent MQTT session from the shared broker.
+    const client = await connectAsync(MQTT_URL, {
+      clientId: ingestClientId(),
+      clean: true,
+      protocolVersion: 5,
+    }).catch(() => undefined);
+    await client?.endAsync();
+    await ns.cleanup();
+  }
+  await database?.drop();
+}, 30_000);
+
+async function startSimulator(): Promise<Service> {
+  const simulator = startService('services/simulator/src/main.ts', {
+    SERVICE_NAME: 'simulator',
+    AUTH_JWT_KEY: KEY,
+    GRPC_PORT: String(await freePort()),
+    OPS_PORT: String(await freePort()),
+    LISTEN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    INGEST_GRPC_ADDRESS: grpcAddress,
+    INGEST_TTS_WEBHOOK_URL: `http://127.0.0.1:${httpPort}/webhooks/tts`,
+    SIMULATOR_TTS_SECRET: SECRETS.tts,
+    MQTT_URL,
+    SIMULATOR_MQTT_TOPIC_PREFIX: ns.namespace,
+    // An hour of the town per real second; every device at least every 0.5 s.
+    SIMULATOR_SPEEDUP: '3600',
+    SIMULATOR_MIN_INTERVAL_MS: '500',
+  });
+  simulators.push(simulator);
+  return simulator;
+}
+
+async function clients() {
+  const token = await signToken({ key: KEY, subject: 'int-test', roles: ['viewer'] });
+  const registry = createClient(DeviceRegistryServiceClient, grpcAddress, {
+    token,
+    deadlineMs: 10_000,
+  });
+  const readings = createClient(IngestServiceClient, grpcAddress, { token, deadlineMs: 10_000 });
+  return {
+    listDevices: promisifyUnary(registry, registry.listDevices),
+    latest: promisifyUnary(readings, readings.getLatestReadings),
+    quarantine: promisifyUnary(readings, readings.listQuarantine),
+    close() {
+      registry.close();
+      readings.close();
+    },
+  };
+}
+
+const metricValue = (text: string, name: string, labels: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+};
+
+describe('the simulator against the real ingest service', () => {
+  it('registers the demo devices and delivers readings through every way in', async () => {
+    const simulator = await startSimulator();
+    const imported = await simulator.logLine('devices imported into the registry');
+    expect(imported).toMatchObject({ created: demoDevices.length, updated: 0, unchanged: 0 });
+    await simulator.logLine('simulating the demo devices');
+
+    const api = await clients();
+    try {
+      const { devices } = await api.listDevices({
+        page: { pageSize: 100, pageToken: '' },
+        type: 0,
+        zone: '',
+        status: DeviceStatus.DEVICE_STATUS_ACTIVE,
+      });
+      expect(devices.map((d) => d.id).sort()).toEqual(demoDevices.map((d) => d.id).sort());
+      expect(new Set(devices.map((d) => d.municipalityCode))).toEqual(new Set(['demo']));
+
+      // Every metric of every device has a latest reading: each device reports through the way
+      // of its network, so all four ways delivered.
+      const expected = demoDevices.flatMap((d) => d.metrics.map((m) => `${d.id}/${m.name}`));
+      const latest = await vi.waitFor(
+        async () => {
+          const { readings } = await api.latest({
+            deviceIds: demoDevices.map((d) => d.id),
+            zone: '',
+            deviceType: 0,
+          });
+          const seen = new Set(readings.map((r) => `${r.deviceId}/${r.metric}`));
+          expect(expected.filter((k) => !seen.has(k))).toEqual([]);
+          return readings;
+        },
+        { timeout: 15_000, interval: 500 },
+      );
+      const byNetwork = new Map<string, number>();
+      for (const reading of latest) {
+        const device = demoDevices.find((d) => d.id === reading.deviceId)!;
+        byNetwork.set(device.network, (byNetwork.get(device.network) ?? 0) + 1);
+        const spec = device.metrics.find((m) => m.name === reading.metric)!;
+        expect(reading.unit).toBe(spec.unit);
+        expect(reading.value).toBeGreaterThanOrEqual(spec.min ?? -Infinity);
+        expect(reading.value).toBeLessThanOrEqual(spec.max ?? Infinity);
+        expect(Date.now() - reading.observedAt!.getTime()).toBeLessThan(60_000);
+      }
+      expect([...byNetwork.keys()].sort()).toEqual([
+        'grpc',
+        'lorawan_chirpstack',
+        'lorawan_tts',
+        'mqtt',
+      ]);
+
+      // The edges counted the deliveries the simulator made.
+      const metrics = await (await fetch(`http://127.0.0.1:${ingestOpsPort}/metrics`)).text();
+      for (const edge of ['mqtt_chirpstack', 'mqtt_json', 'webhook_tts']) {
+        expect(
+          metricValue(metrics, 'slimstad_ingest_edge_readings_total', `edge="${edge}"`),
+          edge,
+        ).toBeGreaterThan(0);
+      }
+
+      // Nothing was refused: plausible values, declared metrics and units, known devices.
+      const { entries } = await api.quarantine({
+        page: { pageSize: 10, pageToken: '' },
+        filter: undefined,
+      });
+      expect(entries.map((e) => `${e.deviceId}: ${e.detail}`)).toEqual([]);
+    } finally {
+      api.close();
+    }
+
+    // SIGTERM: a graceful stop with exit code 0.
+    expect(await simulator.stop()).toBe(0);
+    expect(simulator.logs.map((l) => l.msg)).toContain('shutdown complete');
+  }, 45_000);
+
+  it('imports nothing new on a second start', async () => {
+    const simulator = await startSimulator();
+    const imported = await simulator.logLine('devices imported into the registry');
+    expect(imported).toMatchObject({ created: 0, updated: 0, unchanged: demoDevices.length });
+    await simulator.logLine('simulating the demo devices');
+    expect(await simulator.stop()).toBe(0);
+  });
+});

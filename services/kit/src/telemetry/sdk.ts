@@ -20,6 +20,11 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): NodeSDK {
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors,
+    // Metrics are served by prom-client at /metrics and logs go to stdout as JSON: without these
+    // empty lists the SDK would start OTLP metric and log exporters to localhost:4318 and spend
+    // seconds at every shutdown failing to flush them.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [new PgInstrumentation({ requireParentSpan: true })],
   });
   sdk.start();

@@ -6,7 +6,6 @@
 // quarantined, and a second start imports nothing new.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DeviceStatus } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
@@ -29,14 +28,6 @@ const SECRETS = { chirpstack: 'cs-dev-secret-41f2', tts: 'tts-dev-secret-9a7c' }
 const demoDevices = parseDevicesCsv(
   readFileSync(new URL('../demo/devices.csv', import.meta.url), 'utf8'),
 );
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A service process from its TypeScript sources, its JSON log lines kept. */
 interface Service {
@@ -111,21 +102,19 @@ const simulators: Service[] = [];
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'), 'simulator');
   ns = createTestNamespace(inject('natsUrl'), 'simulator');
-  const grpcPort = await freePort();
-  httpPort = await freePort();
-  ingestOpsPort = await freePort();
-  grpcAddress = `127.0.0.1:${grpcPort}`;
+  // Port 0 everywhere and the bound ports read from the log: a port probed free and bound later
+  // can be taken in between by a test file running in parallel.
   ingest = startService('services/ingest/src/main.ts', {
     SERVICE_NAME: 'ingest',
     DATABASE_URL: database.url,
     NATS_URL: inject('natsUrl'),
     NATS_NAMESPACE: ns.namespace,
     AUTH_JWT_KEY: KEY,
-    GRPC_PORT: String(grpcPort),
-    OPS_PORT: String(ingestOpsPort),
-    HTTP_PORT: String(httpPort),
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
+    HTTP_PORT: '0',
     LISTEN_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     MUNICIPALITY_CODE: 'demo',
     MQTT_URL,
     // Mosquitto is shared with other runs: this run's topics and session only.
@@ -135,6 +124,9 @@ beforeAll(async () => {
     MQTT_CLIENT_ID: ingestClientId(),
     WEBHOOK_SECRETS: `chirpstack=${SECRETS.chirpstack},tts=${SECRETS.tts}`,
   });
+  ingestOpsPort = Number((await ingest.logLine('runtime started', 40_000)).opsPort);
+  grpcAddress = `127.0.0.1:${Number((await ingest.logLine('gRPC serving', 40_000)).port)}`;
+  httpPort = Number((await ingest.logLine('ingest ready', 40_000)).httpPort);
   await vi.waitFor(
     async () => {
       if (ingest.child.exitCode !== null) {
@@ -166,8 +158,8 @@ async function startSimulator(): Promise<Service> {
   const simulator = startService('services/simulator/src/main.ts', {
     SERVICE_NAME: 'simulator',
     AUTH_JWT_KEY: KEY,
-    GRPC_PORT: String(await freePort()),
-    OPS_PORT: String(await freePort()),
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
     LISTEN_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     INGEST_GRPC_ADDRESS: grpcAddress,

@@ -9,9 +9,12 @@ export default class SummaryReporter implements Reporter {
   ): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0)
+      // A file that failed outside its tests (import error, failing beforeAll) counts once:
+      // its tests are then skipped, and the run must not read as green.
+      const tests = [...module.children.allTests()];
+      if (module.state() === 'failed' && !tests.some((t) => t.result().state === 'failed'))
         counts.failed++;
-      for (const test of module.children.allTests()) {
+      for (const test of tests) {
         const state = test.result().state;
         if (state === 'passed') counts.passed++;
         else if (state === 'failed') counts.failed++;

@@ -4,7 +4,6 @@
 // the demo devices are registered, every device's readings arrived — so every way in worked
 // (ChirpStack over MQTT, plain JSON over MQTT, TTS webhooks, gRPC PushReadings) — nothing was
 // quarantined, and a second start imports nothing new.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DeviceStatus } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
@@ -14,6 +13,8 @@ import { checkHealth, createClient, promisifyUnary, signToken } from '@slimstad/
 import {
   createTestDatabase,
   createTestNamespace,
+  type ServiceProcess as Service,
+  startService,
   type TestDatabase,
   type TestNamespace,
 } from '@slimstad/test-harness';
@@ -29,67 +30,6 @@ const demoDevices = parseDevicesCsv(
   readFileSync(new URL('../demo/devices.csv', import.meta.url), 'utf8'),
 );
 
-/** A service process from its TypeScript sources, its JSON log lines kept. */
-interface Service {
-  child: ChildProcess;
-  logs: Record<string, unknown>[];
-  output: string[];
-  exited: Promise<number | null>;
-  /** The first log line whose `msg` is `msg`, once it appears. */
-  logLine(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-  stop(): Promise<number | null>;
-}
-
-function startService(entry: string, env: Record<string, string>): Service {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
-    cwd: REPO,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  const output: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      output.push(line);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line (e.g. a start-up failure on stderr): kept in `output`
-      }
-    }
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return {
-    child,
-    logs,
-    output,
-    exited,
-    logLine: (msg, timeoutMs = 20_000) =>
-      vi.waitFor(
-        () => {
-          if (child.exitCode !== null) {
-            throw new Error(
-              `${entry} exited (${child.exitCode}):\n${output.slice(-20).join('\n')}`,
-            );
-          }
-          const line = logs.find((l) => l.msg === msg);
-          if (!line) throw new Error(`no "${msg}" yet in the log of ${entry}`);
-          return line;
-        },
-        { timeout: timeoutMs, interval: 100 },
-      ),
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
-}
-
 let database: TestDatabase;
 let ns: TestNamespace;
 let ingest: Service;
@@ -104,7 +44,7 @@ beforeAll(async () => {
   ns = createTestNamespace(inject('natsUrl'), 'simulator');
   // Port 0 everywhere and the bound ports read from the log: a port probed free and bound later
   // can be taken in between by a test file running in parallel.
-  ingest = startService('services/ingest/src/main.ts', {
+  ingest = startService(REPO, 'services/ingest/src/main.ts', {
     SERVICE_NAME: 'ingest',
     DATABASE_URL: database.url,
     NATS_URL: inject('natsUrl'),
@@ -155,7 +95,7 @@ afterAll(async () => {
 }, 30_000);
 
 async function startSimulator(): Promise<Service> {
-  const simulator = startService('services/simulator/src/main.ts', {
+  const simulator = startService(REPO, 'services/simulator/src/main.ts', {
     SERVICE_NAME: 'simulator',
     AUTH_JWT_KEY: KEY,
     GRPC_PORT: '0',

@@ -8,3 +8,4 @@ export {
 } from './infrastructure.js';
 export { createTestNamespace, type TestNamespace } from './nats.js';
 export { createTestDatabase, type TestDatabase } from './postgres.js';
+export { type ServiceProcess, startService } from './service-process.js';

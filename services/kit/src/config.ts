@@ -58,6 +58,20 @@ export const baseConfigShape = {
   SHUTDOWN_TIMEOUT_MS: millis.default(15_000),
 };
 
+/** The variables of a process without a database or bus of its own (see `startProcess`). */
+export const processConfigShape = {
+  SERVICE_NAME: baseConfigShape.SERVICE_NAME,
+  LOG_LEVEL: baseConfigShape.LOG_LEVEL,
+  GRPC_PORT: baseConfigShape.GRPC_PORT,
+  LISTEN_HOST: baseConfigShape.LISTEN_HOST,
+  OPS_PORT: baseConfigShape.OPS_PORT,
+  AUTH_JWT_KEY: baseConfigShape.AUTH_JWT_KEY,
+  AUTH_JWT_ISSUER: baseConfigShape.AUTH_JWT_ISSUER,
+  AUTH_JWT_AUDIENCE: baseConfigShape.AUTH_JWT_AUDIENCE,
+  SHUTDOWN_TIMEOUT_MS: baseConfigShape.SHUTDOWN_TIMEOUT_MS,
+};
+export type ProcessConfig = z.infer<z.ZodObject<typeof processConfigShape>>;
+
 export const baseConfigSchema = z.object(baseConfigShape);
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -2,12 +2,14 @@
 // metrics → ops endpoint → Postgres pool → NATS (streams declared) → migrations under a lock.
 // Shutdown runs the reverse: not ready → gRPC stops → consumers finish and NATS drains →
 // pool closes → ops endpoint → telemetry flush.
-// A service's main.ts calls startRuntime, wires its handlers and consumers, and serves.
+// A service's main.ts calls startRuntime, wires its handlers and consumers, and serves. A
+// process without a database or a bus of its own (the demo simulator) calls startProcess: the
+// same config, logs, metrics, ops endpoint, shutdown and gRPC serving, nothing more.
 import { protoFiles, protoRoot, type StreamContract } from '@slimstad/contracts';
 import type { z } from 'zod';
 import { Bus } from './bus/bus.js';
 import { connectNats } from './bus/connection.js';
-import { type BaseConfig, loadConfig } from './config.js';
+import { type BaseConfig, loadConfig, type ProcessConfig } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { type Migrations, migrateToLatest } from './db/migrate.js';
 import { createTokenVerifier } from './grpc/auth.js';
@@ -31,15 +33,13 @@ export interface RuntimeOptions<S extends z.ZodType<BaseConfig>> {
   env?: Record<string, string | undefined>;
 }
 
-export interface Runtime<C extends BaseConfig, DB> {
+export interface ProcessRuntime<C extends ProcessConfig> {
   config: Readonly<C>;
   log: Logger;
   metrics: Metrics;
   readiness: Readiness;
   shutdown: Shutdown;
   ops: OpsServer;
-  bus: Bus;
-  database: Database<DB>;
   /**
    * Serves the given gRPC services on GRPC_PORT (with health, reflection, auth) and stops
    * them first on shutdown. Resolves with the bound port.
@@ -47,9 +47,16 @@ export interface Runtime<C extends BaseConfig, DB> {
   serveGrpc(...services: ServiceRegistration[]): Promise<{ server: GrpcServer; port: number }>;
 }
 
-export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodType<BaseConfig>>(
-  options: RuntimeOptions<S>,
-): Promise<Runtime<z.infer<S>, DB>> {
+export interface Runtime<C extends BaseConfig, DB> extends ProcessRuntime<C> {
+  bus: Bus;
+  database: Database<DB>;
+}
+
+/** The process layer every service has: config → logs and metrics → ops endpoint → gRPC. */
+export async function startProcess<S extends z.ZodType<ProcessConfig>>(options: {
+  config: S;
+  env?: Record<string, string | undefined>;
+}): Promise<ProcessRuntime<z.infer<S>>> {
   const config = loadConfig(options.config, options.env) as Readonly<z.infer<S>>;
   const log = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   const metrics = createMetrics(config.SERVICE_NAME);
@@ -64,6 +71,38 @@ export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodTy
     readiness,
   });
   shutdown.add('ops endpoint', () => ops.close());
+
+  const auth = createTokenVerifier({
+    key: config.AUTH_JWT_KEY,
+    issuer: config.AUTH_JWT_ISSUER,
+    audience: config.AUTH_JWT_AUDIENCE,
+  });
+  const serveGrpc = async (...services: ServiceRegistration[]) => {
+    const server = createGrpcServer({
+      log,
+      metrics,
+      auth,
+      readiness,
+      services,
+      reflection: { protoRoot, protoFiles: [...protoFiles] },
+    });
+    const port = await server.start(config.GRPC_PORT, config.LISTEN_HOST);
+    // Registered last, so it runs first: stop taking calls before consumers and pools close.
+    shutdown.add('grpc', () => {
+      readiness.markDraining();
+      return server.shutdown(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
+    });
+    log.info({ port }, 'gRPC serving');
+    return { server, port };
+  };
+  return { config, log, metrics, readiness, shutdown, ops, serveGrpc };
+}
+
+export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodType<BaseConfig>>(
+  options: RuntimeOptions<S>,
+): Promise<Runtime<z.infer<S>, DB>> {
+  const base = await startProcess({ config: options.config, env: options.env });
+  const { config, log, metrics, readiness, shutdown, ops } = base;
 
   const migrations = { done: !options.migrations };
   readiness.add('migrations', () =>
@@ -123,31 +162,7 @@ export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodTy
     { opsPort: ops.port, schema: database.schema, namespace: config.NATS_NAMESPACE || undefined },
     'runtime started',
   );
-  const auth = createTokenVerifier({
-    key: config.AUTH_JWT_KEY,
-    issuer: config.AUTH_JWT_ISSUER,
-    audience: config.AUTH_JWT_AUDIENCE,
-  });
-  const serveGrpc = async (...services: ServiceRegistration[]) => {
-    const server = createGrpcServer({
-      log,
-      metrics,
-      auth,
-      readiness,
-      services,
-      reflection: { protoRoot, protoFiles: [...protoFiles] },
-    });
-    const port = await server.start(config.GRPC_PORT, config.LISTEN_HOST);
-    // Registered last, so it runs first: stop taking calls before consumers and pools close.
-    shutdown.add('grpc', () => {
-      readiness.markDraining();
-      return server.shutdown(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
-    });
-    log.info({ port }, 'gRPC serving');
-    return { server, port };
-  };
-
-  return { config, log, metrics, readiness, shutdown, ops, bus, database, serveGrpc };
+  return { ...base, bus, database };
 }
 
 /**

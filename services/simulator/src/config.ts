@@ -1,7 +1,7 @@
 // The simulator's environment. It has no database and no bus of its own, so it takes only the
-// kit's identity, logging, listening and auth variables (not startRuntime's full set), plus
-// where ingest listens and how fast the demo runs.
-import { baseConfigShape, millis, port } from '@slimstad/kit';
+// kit's process variables (startProcess, not startRuntime's full set), plus where ingest
+// listens and how fast the demo runs.
+import { millis, port, processConfigShape } from '@slimstad/kit';
 import { z } from 'zod';
 
 const {
@@ -11,7 +11,7 @@ const {
   AUTH_JWT_ISSUER,
   AUTH_JWT_AUDIENCE,
   SHUTDOWN_TIMEOUT_MS,
-} = baseConfigShape;
+} = processConfigShape;
 
 const TOPIC_PREFIX = /^$|^[^#+\s]*[^/#+\s]$/;
 

@@ -4,19 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { protoFiles, protoRoot } from '@slimstad/contracts';
-import {
-  createGrpcServer,
-  createLogger,
-  createMetrics,
-  createTokenVerifier,
-  loadConfig,
-  Readiness,
-  runMain,
-  Shutdown,
-  startOpsServer,
-} from '@slimstad/kit';
-import { stopTelemetry } from '@slimstad/kit/telemetry/sdk';
+import { runMain, startProcess } from '@slimstad/kit';
 import { simulatorConfigSchema } from './config.js';
 import { DeviceFileError, type NetworkWay, parseDevicesCsv } from './domain/devices.js';
 import { modelProblems } from './domain/models.js';
@@ -32,12 +20,9 @@ import { WAY_OF, type Way } from './ways/way.js';
 export const DEMO_DEVICES_FILE = fileURLToPath(new URL('../demo/devices.csv', import.meta.url));
 
 runMain(async () => {
-  const config = loadConfig(simulatorConfigSchema);
-  const log = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
-  const metrics = createMetrics(config.SERVICE_NAME);
-  const readiness = new Readiness();
-  const shutdown = new Shutdown(log, config.SHUTDOWN_TIMEOUT_MS);
-  shutdown.add('telemetry', stopTelemetry);
+  const { config, log, metrics, readiness, shutdown, ops, serveGrpc } = await startProcess({
+    config: simulatorConfigSchema,
+  });
   const startUp = new AbortController();
   shutdown.add('start-up', () => startUp.abort());
   shutdown.listen();
@@ -60,30 +45,11 @@ runMain(async () => {
       throw new Error('MQTT_URL is required for the ChirpStack and MQTT devices');
     }
 
-    const ops = await startOpsServer({
-      port: config.OPS_PORT,
-      host: config.LISTEN_HOST,
-      metrics,
-      readiness,
-    });
-    shutdown.add('ops endpoint', () => ops.close());
     let phase = `waiting for ingest at ${config.INGEST_GRPC_ADDRESS}`;
     let running = false;
     readiness.add('simulation', () => (running ? { ok: true } : { ok: false, reason: phase }));
-    const grpcServer = createGrpcServer({
-      log,
-      metrics,
-      auth: createTokenVerifier({
-        key: config.AUTH_JWT_KEY,
-        issuer: config.AUTH_JWT_ISSUER,
-        audience: config.AUTH_JWT_AUDIENCE,
-      }),
-      readiness,
-      services: [],
-      reflection: { protoRoot, protoFiles: [...protoFiles] },
-    });
-    const grpcPort = await grpcServer.start(config.GRPC_PORT, config.LISTEN_HOST);
-    shutdown.add('grpc', () => grpcServer.shutdown(1_000));
+    // grpc.health.v1 only: SERVING once the devices are imported and reports flow.
+    const { port: grpcPort } = await serveGrpc();
 
     const tokens = config.SIMULATOR_TOKEN
       ? TokenSource.fixed(config.SIMULATOR_TOKEN)

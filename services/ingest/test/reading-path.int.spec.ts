@@ -185,6 +185,21 @@ describe('the reading pipeline', () => {
       ],
     });
     expect(again).toEqual({ stored: 1, duplicates: 3, rejected: 0 });
+
+    // A counter that restarted (a LoRaWAN rejoin) repeats a sequence hours later: new data.
+    await pipeline.submit({
+      intakeRef: 'intake:5',
+      source: 'test',
+      shape: 'batch',
+      readings: [reading('wl-002', 2.9, at(3 * 3600), 90n)],
+    });
+    const afterReset = await pipeline.submit({
+      intakeRef: 'intake:6',
+      source: 'test',
+      shape: 'batch',
+      readings: [reading('wl-002', 3.1, at(30), 90n)],
+    });
+    expect(afterReset).toEqual({ stored: 1, duplicates: 0, rejected: 0 });
   });
 
   it('publishes a single submitted reading on its own subject', async () => {

@@ -108,7 +108,9 @@ export async function storeReadings(
       ) on commit delete rows`);
     await copyInto(client, candidates);
 
-    // The same device message seen before under another intake message (same sequence). Only
+    // The same device message seen before under another intake message (same sequence, observed
+    // within the hour: copies of one uplink arrive seconds apart, while a counter that restarts
+    // after a device rejoin repeats old sequences much later, and those are new readings). Only
     // rows at or below the highest sequence stored so far can be such repeats; counters grow,
     // so that is usually none, and the lookup stays an index probe per suspect row instead of
     // a join against the whole table.
@@ -126,7 +128,7 @@ export async function storeReadings(
         select 1 from reading r
         where r.device_id = s.device_id and r.metric = s.metric and r.sequence = s.sequence
           and r.intake_ref <> s.intake_ref
-          and r.observed_at between s.observed_at - interval '2 days' and s.observed_at + interval '2 days')
+          and r.observed_at between s.observed_at - interval '1 hour' and s.observed_at + interval '1 hour')
       returning s.ord`,
             [suspects.rows.map((r) => r.ord)],
           );

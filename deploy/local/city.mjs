@@ -104,6 +104,7 @@ async function main(env = process.env) {
         natsUrl: nats.url,
         authKey,
         logLevel,
+        embedded: postgres.source === 'pglite',
       }),
     });
   }

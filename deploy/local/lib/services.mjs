@@ -7,7 +7,7 @@ const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const isPort = (value) => Number.isInteger(value) && value > 0 && value < 65536;
 
 /**
- * @typedef {{ name: string, dir: string, grpcPort: number, opsPort: number, env: Record<string, string> }} Service
+ * @typedef {{ name: string, dir: string, grpcPort: number, opsPort: number, env: Record<string, string>, pgliteEnv: Record<string, string> }} Service
  */
 
 /**
@@ -35,7 +35,7 @@ export function loadServices(file, repo) {
       problems.push(`${where}: must be an object`);
       return undefined;
     }
-    const { name, dir, grpcPort, opsPort, env = {} } = entry;
+    const { name, dir, grpcPort, opsPort, env = {}, pgliteEnv = {} } = entry;
     if (typeof name !== 'string' || !NAME.test(name)) {
       problems.push(`${where}: "name" must be lower-case letters, digits and '-'`);
     } else if (names.has(name)) problems.push(`${where}: "name" ${name} appears twice`);
@@ -50,15 +50,27 @@ export function loadServices(file, repo) {
         problems.push(`${where}: "${key}" ${value} is already used by ${ports.get(value)}`);
       } else ports.set(value, `${name}.${key}`);
     }
-    if (
-      typeof env !== 'object' ||
-      env === null ||
-      Array.isArray(env) ||
-      Object.values(env).some((v) => typeof v !== 'string')
-    ) {
-      problems.push(`${where}: "env" must be an object of string values`);
+    for (const [key, value] of [
+      ['env', env],
+      ['pgliteEnv', pgliteEnv],
+    ]) {
+      if (
+        typeof value !== 'object' ||
+        value === null ||
+        Array.isArray(value) ||
+        Object.values(value).some((v) => typeof v !== 'string')
+      ) {
+        problems.push(`${where}: "${key}" must be an object of string values`);
+      }
     }
-    return { name, dir: resolve(repo, String(dir)), grpcPort, opsPort, env: { ...env } };
+    return {
+      name,
+      dir: resolve(repo, String(dir)),
+      grpcPort,
+      opsPort,
+      env: { ...env },
+      pgliteEnv: { ...pgliteEnv },
+    };
   });
   if (problems.length > 0) {
     throw new Error(`invalid service list:\n  - ${problems.join('\n  - ')}`);
@@ -73,12 +85,14 @@ export function unbuilt(services) {
 
 /**
  * The environment one service starts with (added to the launcher's own). Its `env` from the
- * service list comes last, so it can override anything.
+ * service list comes last, so it can override anything; on the embedded PGlite fallback its
+ * `pgliteEnv` is added on top (e.g. ingest writing without COPY, which PGlite's wire server
+ * cannot take).
  *
  * @param {Service} service
- * @param {{ databaseUrl: string, natsUrl: string, authKey: string, logLevel: string }} shared
+ * @param {{ databaseUrl: string, natsUrl: string, authKey: string, logLevel: string, embedded?: boolean }} shared
  */
-export function serviceEnv(service, { databaseUrl, natsUrl, authKey, logLevel }) {
+export function serviceEnv(service, { databaseUrl, natsUrl, authKey, logLevel, embedded = false }) {
   return {
     SERVICE_NAME: service.name,
     DATABASE_URL: databaseUrl,
@@ -90,6 +104,7 @@ export function serviceEnv(service, { databaseUrl, natsUrl, authKey, logLevel })
     AUTH_JWT_KEY: authKey,
     LOG_LEVEL: logLevel,
     ...service.env,
+    ...(embedded ? service.pgliteEnv : {}),
   };
 }
 

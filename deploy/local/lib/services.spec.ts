@@ -34,10 +34,18 @@ describe('loadServices', () => {
     expect(simulator!.env.MQTT_URL).toBe(ingest!.env.MQTT_URL);
   });
 
-  it('resolves dirs against the repository and keeps env', () => {
+  it('resolves dirs against the repository and keeps env and pgliteEnv', () => {
     const services = loadServices(
       list([
-        { name: 'ingest', dir: 'services/ingest', grpcPort: 50051, opsPort: 9464, env: { A: 'b' } },
+        {
+          name: 'ingest',
+          dir: 'services/ingest',
+          grpcPort: 50051,
+          opsPort: 9464,
+          env: { A: 'b' },
+          pgliteEnv: { C: 'd' },
+        },
+        { name: 'other', dir: 'services/other', grpcPort: 50052, opsPort: 9465 },
       ]),
       '/repo',
     );
@@ -48,6 +56,15 @@ describe('loadServices', () => {
         grpcPort: 50051,
         opsPort: 9464,
         env: { A: 'b' },
+        pgliteEnv: { C: 'd' },
+      },
+      {
+        name: 'other',
+        dir: '/repo/services/other',
+        grpcPort: 50052,
+        opsPort: 9465,
+        env: {},
+        pgliteEnv: {},
       },
     ]);
   });
@@ -87,6 +104,7 @@ describe('serviceEnv', () => {
         grpcPort: 50052,
         opsPort: 9465,
         env: { LOG_LEVEL: 'debug', ZONES: '3' },
+        pgliteEnv: { BULK: 'insert' },
       },
       { databaseUrl: 'postgres://db', natsUrl: 'nats://n', authKey: 'k', logLevel: 'info' },
     );
@@ -101,6 +119,25 @@ describe('serviceEnv', () => {
       LOG_LEVEL: 'debug',
       ZONES: '3',
     });
+  });
+
+  it('adds the PGlite settings only on the embedded database', () => {
+    const service = {
+      name: 'ingest',
+      dir: '/x',
+      grpcPort: 50051,
+      opsPort: 9464,
+      env: { BULK: 'copy' },
+      pgliteEnv: { BULK: 'insert' },
+    };
+    const shared = {
+      databaseUrl: 'postgres://db',
+      natsUrl: 'nats://n',
+      authKey: 'k',
+      logLevel: 'info',
+    };
+    expect(serviceEnv(service, shared)).toMatchObject({ BULK: 'copy' });
+    expect(serviceEnv(service, { ...shared, embedded: true })).toMatchObject({ BULK: 'insert' });
   });
 
   it('aligns table columns', () => {

@@ -39,6 +39,11 @@ export const ingestConfigSchema = z.object({
   /** Rows per database flush, and the longest a reading waits for its flush. */
   INGEST_FLUSH_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
   INGEST_FLUSH_MAX_DELAY_MS: millis.default(100),
+  /**
+   * `copy` (fast) or `insert` (multi-row INSERT) for the reading flushes; the local launcher
+   * sets `insert` on its embedded PGlite fallback, whose wire server cannot take COPY FROM STDIN.
+   */
+  INGEST_BULK_WRITE: z.enum(['copy', 'insert']).default('copy'),
   /** Largest payload accepted at an edge (HTTP body, MQTT message), in bytes. */
   INGEST_MAX_PAYLOAD_BYTES: z.coerce
     .number()

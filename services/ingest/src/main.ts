@@ -93,6 +93,7 @@ runMain(async () => {
     rateLimiter: new RateLimiter(config.INGEST_DEVICE_RATE_PER_S, config.INGEST_DEVICE_BURST),
     maxRows: config.INGEST_FLUSH_MAX_ROWS,
     maxDelayMs: config.INGEST_FLUSH_MAX_DELAY_MS,
+    bulkWrite: config.INGEST_BULK_WRITE,
     log,
     metrics,
     onStored: (readings) => liveness.recordStored(readings),

@@ -43,6 +43,7 @@ let f: BusFixture;
 const directory = new MemoryDirectory([
   device('wl-001'),
   device('wl-002'),
+  device('wl-003'),
   device('cam-1', {
     classification: DataClassification.DATA_CLASSIFICATION_PERSONAL,
     metricSpecs: { vehicles: { unit: '{count}', min: 0 } },
@@ -200,6 +201,35 @@ describe('the reading pipeline', () => {
       readings: [reading('wl-002', 3.1, at(30), 90n)],
     });
     expect(afterReset).toEqual({ stored: 1, duplicates: 0, rejected: 0 });
+  });
+
+  it('writes through multi-row INSERT as through COPY (the embedded-database mode)', async () => {
+    const pipeline = pipelineFor({ bulkWrite: 'insert' });
+    const when = at(40);
+    const first = await pipeline.submit({
+      intakeRef: 'intake:insert-1',
+      source: 'test',
+      shape: 'batch',
+      readings: [
+        reading('wl-003', 4.25, when, 500n),
+        Reading.fromPartial({ ...reading('wl-003', 4.5, at(39), 501n), channel: 'tab\there' }),
+      ],
+    });
+    expect(first).toEqual({ stored: 2, duplicates: 0, rejected: 0 });
+    const again = await pipeline.submit({
+      intakeRef: 'intake:insert-2',
+      source: 'test',
+      shape: 'batch',
+      readings: [reading('wl-003', 4.25, when), reading('wl-003', 9, at(38), 500n)],
+    });
+    expect(again).toEqual({ stored: 0, duplicates: 2, rejected: 0 });
+    const stored = await rows(
+      sql`select value, sequence::int as sequence, channel from reading where device_id = 'wl-003' order by observed_at`,
+    );
+    expect(stored).toEqual([
+      { value: 4.25, sequence: 500, channel: null },
+      { value: 4.5, sequence: 501, channel: 'tab\there' },
+    ]);
   });
 
   it('publishes a single submitted reading on its own subject', async () => {

@@ -21,7 +21,7 @@ import type { DeviceDirectory } from '../domain/device.js';
 import { classificationName } from '../domain/partitions.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type ReadingLimits, validateReading } from '../domain/reading-rules.js';
-import { type StagedReading, storeReadings } from '../store/reading.repository.js';
+import { type BulkWrite, type StagedReading, storeReadings } from '../store/reading.repository.js';
 import type { Classification } from '../store/reading.table.js';
 
 export interface Submission {
@@ -49,6 +49,8 @@ export interface PipelineOptions {
   maxDelayMs: number;
   /** Parallel flush lanes (database connections). Default 2. */
   lanes?: number;
+  /** COPY (default) or multi-row INSERT, for servers without COPY FROM STDIN. */
+  bulkWrite?: BulkWrite;
   log: Logger;
   metrics: Metrics;
   clock?: () => Date;
@@ -248,7 +250,7 @@ export class ReadingPipeline {
           owners.push({ part, row });
         }
       }
-      const { stored } = await storeReadings(this.options.pool, staged);
+      const { stored } = await storeReadings(this.options.pool, staged, this.options.bulkWrite);
       const storedBy = new Map<Part, Accepted[]>();
       for (const ord of stored) {
         const owner = owners[ord]!;

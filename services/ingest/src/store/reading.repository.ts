@@ -20,6 +20,12 @@ export interface StagedReading {
   intakeRef: string;
 }
 
+/**
+ * How a flush reaches the staging table: COPY (fast, the default) or multi-row INSERT, for
+ * servers that cannot take COPY FROM STDIN (the embedded PGlite fallback of the local city).
+ */
+export type BulkWrite = 'copy' | 'insert';
+
 export interface StoreResult {
   /** Rows stored by their own intake message (now, or by an earlier attempt of it). */
   stored: Set<number>;
@@ -88,9 +94,43 @@ async function copyInto(client: pg.PoolClient, rows: readonly StagedReading[]): 
   await done;
 }
 
+// 12 parameters a row: 2,000 rows stay well under PostgreSQL's 65,535 parameters a statement.
+const INSERT_CHUNK = 2_000;
+
+async function insertInto(client: pg.PoolClient, rows: readonly StagedReading[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const values: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const r = row.reading;
+      const at = values.length;
+      values.push(
+        row.ord,
+        row.classification,
+        r.deviceId,
+        r.metric,
+        r.observedAt,
+        r.value,
+        r.unit,
+        r.sequence.toString(),
+        r.receivedAt,
+        r.source ?? '',
+        r.channel ?? null,
+        row.intakeRef,
+      );
+      return `(${Array.from({ length: 12 }, (_, k) => `$${at + k + 1}`).join(', ')})`;
+    });
+    await client.query(
+      `insert into reading_staging (${STAGING_COLUMNS}) values ${tuples.join(', ')}`,
+      values,
+    );
+  }
+}
+
 export async function storeReadings(
   pool: pg.Pool,
   rows: readonly StagedReading[],
+  bulkWrite: BulkWrite = 'copy',
 ): Promise<StoreResult> {
   const duplicates = inBatchDuplicates(rows);
   const candidates = rows.filter((r) => !duplicates.has(r.ord));
@@ -106,7 +146,8 @@ export async function storeReadings(
         value double precision, unit text, sequence bigint, received_at timestamptz,
         source text, channel text, intake_ref text
       ) on commit delete rows`);
-    await copyInto(client, candidates);
+    if (bulkWrite === 'copy') await copyInto(client, candidates);
+    else await insertInto(client, candidates);
 
     // The same device message seen before under another intake message (same sequence, observed
     // within the hour: copies of one uplink arrive seconds apart, while a counter that restarts

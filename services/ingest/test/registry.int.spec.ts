@@ -286,6 +286,23 @@ describe('changing devices', () => {
     ]);
   });
 
+  it('refuses to move a device onto a network id another active device holds', async () => {
+    const api = await registry(['operator']);
+    await api.register({ device: gauge('wl-140') });
+    await api.register({ device: gauge('wl-141') });
+    const taken = await failure(
+      api.update({
+        device: gauge('wl-141', { network: gauge('wl-140').network }),
+        updateMask: ['network'],
+      }),
+    );
+    expect(taken.code).toBe(6);
+    expect(taken.details).toBe('network id 0004A30B00000140 belongs to active device wl-140');
+    expect((await api.get({ deviceId: 'wl-141' })).device?.network?.networkId).toBe(
+      '0004A30B00000141',
+    );
+  });
+
   it('keeps the audit append-only', async () => {
     await expect(
       sql`update device_audit set actor = 'mallory'`.execute(database.db),

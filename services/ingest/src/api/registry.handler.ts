@@ -187,22 +187,32 @@ export function registryService(deps: RegistryApiDeps) {
           : undefined;
         if (conflict) throw networkTaken(after.network?.networkId ?? '', conflict);
         const at = now();
-        const row = await deps.db.transaction().execute(async (trx) => {
-          const updated = await updateDevice(trx, after, current.version, at);
-          if (!updated) return undefined;
-          await appendAudit(trx, [
-            audit(ctx, at, {
-              action: 'update',
-              deviceId: after.id,
-              detail: {
-                changed,
-                before: pick(toAuditJson(current), changed),
-                after: pick(toAuditJson(updated), changed),
-              },
-            }),
-          ]);
-          return updated;
-        });
+        const row = await deps.db
+          .transaction()
+          .execute(async (trx) => {
+            const updated = await updateDevice(trx, after, current.version, at);
+            if (!updated) return undefined;
+            await appendAudit(trx, [
+              audit(ctx, at, {
+                action: 'update',
+                deviceId: after.id,
+                detail: {
+                  changed,
+                  before: pick(toAuditJson(current), changed),
+                  after: pick(toAuditJson(updated), changed),
+                },
+              }),
+            ]);
+            return updated;
+          })
+          .catch(async (error: unknown) => {
+            // Another device took the network id between the check above and this write.
+            if (uniqueViolation(error) !== 'device_network_identity') throw error;
+            throw networkTaken(
+              after.network?.networkId ?? '',
+              (await networkConflict(after, after.id)) ?? 'another device',
+            );
+          });
         if (!row) {
           throw new AppError(
             'ABORTED',

@@ -1,6 +1,7 @@
 // The sensor domain on the bus: streams and events of readings, device liveness and
 // rejections, all emitted by the ingest service. Subjects start with `sensor.`.
 import {
+  DeviceChanged as DeviceChangedMessage,
   type DeviceType,
   deviceTypeToJSON,
   protobufPackage as sensorPackage,
@@ -32,7 +33,8 @@ export const SensorReadingsStream: StreamContract = {
 export const SensorDevicesStream: StreamContract = {
   name: 'SENSOR_DEVICES',
   subjects: ['sensor.device.>'],
-  description: 'Device liveness: sensor.device.online.<device> and sensor.device.offline.<device>.',
+  description:
+    'Devices: sensor.device.online|offline.<device> (liveness) and sensor.device.changed.<type>.<device> (registry).',
   maxAgeSeconds: 30 * DAY,
   duplicateWindowSeconds: 120,
 };
@@ -78,6 +80,17 @@ export const DeviceWentOffline: EventContract<DeviceWentOfflineMessage, 'device'
   stream: SensorDevicesStream,
 });
 
+/**
+ * A device was registered, changed or decommissioned; published through the registry's
+ * transactional outbox. `Nats-Msg-Id` is `device:<outbox id>`.
+ */
+export const DeviceChanged: EventContract<DeviceChangedMessage, 'type' | 'device'> = defineEvent({
+  messageType: `${sensorPackage}.DeviceChanged`,
+  codec: DeviceChangedMessage,
+  template: 'sensor.device.changed.{type}.{device}',
+  stream: SensorDevicesStream,
+});
+
 /** A reading was refused and quarantined. `reason` is a rejection-reason token (see `rejectionReasonToken`). */
 export const ReadingRejected: EventContract<ReadingRejectedMessage, 'reason'> = defineEvent({
   messageType: `${sensorPackage}.ReadingRejected`,
@@ -99,6 +112,7 @@ export const sensorEvents: readonly EventContract<unknown>[] = [
   ReadingBatchRecorded,
   DeviceCameOnline,
   DeviceWentOffline,
+  DeviceChanged,
   ReadingRejected,
 ];
 

@@ -4,6 +4,7 @@ export { connectNats } from './bus/connection.js';
 export * from './bus/decision.js';
 export * as busHeaders from './bus/headers.js';
 export { Namespace } from './bus/namespace.js';
+export * from './bus/outbox.js';
 export * from './config.js';
 export * from './db/database.js';
 export * from './db/migrate.js';

@@ -12,7 +12,7 @@ import {
   type PubAck,
 } from '@nats-io/jetstream';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders } from '@nats-io/nats-core';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, context, SpanKind, trace } from '@opentelemetry/api';
 import { DeadLetterStream, type EventContract, type StreamContract } from '@slimstad/contracts';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -111,24 +111,43 @@ export class Bus {
     message: T,
     options: PublishOptions,
   ): Promise<PubAck> {
-    const subject = event.subject(params);
+    return this.publishEncoded(
+      {
+        pattern: event.pattern,
+        subject: event.subject(params),
+        messageType: event.messageType,
+        data: event.codec.encode(message).finish(),
+      },
+      options,
+    );
+  }
+
+  /**
+   * Publishes a message encoded earlier (the transactional outbox stores it so). Same headers
+   * and span as `publish`; `options.headers` may carry the trace context of the original
+   * change, which then becomes this span's parent.
+   */
+  async publishEncoded(
+    message: { pattern: string; subject: string; messageType: string; data: Uint8Array },
+    options: PublishOptions & { parent?: Context },
+  ): Promise<PubAck> {
     return inSpan(
-      `${event.pattern} publish`,
+      `${message.pattern} publish`,
       {
         kind: SpanKind.PRODUCER,
+        parent: options.parent,
         attributes: {
           'messaging.system': 'nats',
-          'messaging.destination.name': subject,
+          'messaging.destination.name': message.subject,
           'messaging.message.id': options.msgId,
         },
       },
       async () => {
         const h = natsHeaders();
         for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
-        h.set(H.CONTENT_TYPE, H.protobufContentType(event.messageType));
+        h.set(H.CONTENT_TYPE, H.protobufContentType(message.messageType));
         injectTraceContext(hdrCarrier(h));
-        const data = event.codec.encode(message).finish();
-        return this.js.publish(this.ns.subject(subject), data, {
+        return this.js.publish(this.ns.subject(message.subject), message.data, {
           msgID: options.msgId,
           headers: h,
         });

@@ -270,6 +270,56 @@ export function networkKindToJSON(object: NetworkKind): string {
   }
 }
 
+/** What happened to a device in the registry. */
+export enum DeviceChangeKind {
+  /** DEVICE_CHANGE_KIND_UNSPECIFIED - Not set. */
+  DEVICE_CHANGE_KIND_UNSPECIFIED = 0,
+  /** DEVICE_CHANGE_KIND_REGISTERED - The device was registered (by RegisterDevice or an import). */
+  DEVICE_CHANGE_KIND_REGISTERED = 1,
+  /** DEVICE_CHANGE_KIND_UPDATED - Registration fields changed (by UpdateDevice or an import); see `changed_fields`. */
+  DEVICE_CHANGE_KIND_UPDATED = 2,
+  /** DEVICE_CHANGE_KIND_DECOMMISSIONED - The device was taken out of service. */
+  DEVICE_CHANGE_KIND_DECOMMISSIONED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function deviceChangeKindFromJSON(object: any): DeviceChangeKind {
+  switch (object) {
+    case 0:
+    case "DEVICE_CHANGE_KIND_UNSPECIFIED":
+      return DeviceChangeKind.DEVICE_CHANGE_KIND_UNSPECIFIED;
+    case 1:
+    case "DEVICE_CHANGE_KIND_REGISTERED":
+      return DeviceChangeKind.DEVICE_CHANGE_KIND_REGISTERED;
+    case 2:
+    case "DEVICE_CHANGE_KIND_UPDATED":
+      return DeviceChangeKind.DEVICE_CHANGE_KIND_UPDATED;
+    case 3:
+    case "DEVICE_CHANGE_KIND_DECOMMISSIONED":
+      return DeviceChangeKind.DEVICE_CHANGE_KIND_DECOMMISSIONED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeviceChangeKind.UNRECOGNIZED;
+  }
+}
+
+export function deviceChangeKindToJSON(object: DeviceChangeKind): string {
+  switch (object) {
+    case DeviceChangeKind.DEVICE_CHANGE_KIND_UNSPECIFIED:
+      return "DEVICE_CHANGE_KIND_UNSPECIFIED";
+    case DeviceChangeKind.DEVICE_CHANGE_KIND_REGISTERED:
+      return "DEVICE_CHANGE_KIND_REGISTERED";
+    case DeviceChangeKind.DEVICE_CHANGE_KIND_UPDATED:
+      return "DEVICE_CHANGE_KIND_UPDATED";
+    case DeviceChangeKind.DEVICE_CHANGE_KIND_DECOMMISSIONED:
+      return "DEVICE_CHANGE_KIND_DECOMMISSIONED";
+    case DeviceChangeKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** How a device is reached: the network kind and the device's identity on that network. */
 export interface Network {
   /** The network or protocol carrying the device's readings. */
@@ -369,6 +419,26 @@ export interface Device {
 export interface Device_LabelsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * A change in the device registry, published on `sensor.device.changed.<type>.<device>` in the
+ * same transaction as the change itself (transactional outbox), so services that keep their
+ * own view of devices (lighting zones, waste bins) never miss one.
+ */
+export interface DeviceChanged {
+  /** The device as it is after the change. */
+  device?:
+    | Device
+    | undefined;
+  /** What happened. */
+  kind: DeviceChangeKind;
+  /** For UPDATED: the Device fields that changed, as update-mask paths (e.g. `location`). */
+  changedFields: string[];
+  /** Subject of the token that made the change (an operator or an import). */
+  actor: string;
+  /** When the change was committed. */
+  changedAt?: Date | undefined;
 }
 
 function createBaseNetwork(): Network {
@@ -1045,6 +1115,149 @@ export const Device_LabelsEntry: MessageFns<Device_LabelsEntry> = {
     const message = createBaseDevice_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseDeviceChanged(): DeviceChanged {
+  return { device: undefined, kind: 0, changedFields: [], actor: "", changedAt: undefined };
+}
+
+export const DeviceChanged: MessageFns<DeviceChanged> = {
+  encode(message: DeviceChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== undefined) {
+      Device.encode(message.device, writer.uint32(10).fork()).join();
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    for (const v of message.changedFields) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.actor !== "") {
+      writer.uint32(34).string(message.actor);
+    }
+    if (message.changedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.changedAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeviceChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeviceChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = Device.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.changedFields.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.changedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeviceChanged {
+    return {
+      device: isSet(object.device) ? Device.fromJSON(object.device) : undefined,
+      kind: isSet(object.kind) ? deviceChangeKindFromJSON(object.kind) : 0,
+      changedFields: globalThis.Array.isArray(object?.changedFields)
+        ? object.changedFields.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.changed_fields)
+        ? object.changed_fields.map((e: any) => globalThis.String(e))
+        : [],
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      changedAt: isSet(object.changedAt)
+        ? fromJsonTimestamp(object.changedAt)
+        : isSet(object.changed_at)
+        ? fromJsonTimestamp(object.changed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeviceChanged): unknown {
+    const obj: any = {};
+    if (message.device !== undefined) {
+      obj.device = Device.toJSON(message.device);
+    }
+    if (message.kind !== 0) {
+      obj.kind = deviceChangeKindToJSON(message.kind);
+    }
+    if (message.changedFields?.length) {
+      obj.changedFields = message.changedFields;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.changedAt !== undefined) {
+      obj.changedAt = message.changedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeviceChanged>): DeviceChanged {
+    return DeviceChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeviceChanged>): DeviceChanged {
+    const message = createBaseDeviceChanged();
+    message.device = (object.device !== undefined && object.device !== null)
+      ? Device.fromPartial(object.device)
+      : undefined;
+    message.kind = object.kind ?? 0;
+    message.changedFields = object.changedFields?.map((e) => e) || [];
+    message.actor = object.actor ?? "";
+    message.changedAt = object.changedAt ?? undefined;
     return message;
   },
 };

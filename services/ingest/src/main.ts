@@ -6,7 +6,7 @@ import {
   SensorReadingsStream,
   SensorRejectionsStream,
 } from '@slimstad/contracts';
-import { runMain, startRuntime } from '@slimstad/kit';
+import { OutboxRelay, runMain, startRuntime } from '@slimstad/kit';
 import { ingestService } from './api/ingest.handler.js';
 import { pushReadingsHandler, pushReadingsRoles } from './api/push-readings.js';
 import { registryService } from './api/registry.handler.js';
@@ -137,8 +137,13 @@ runMain(async () => {
   });
   shutdown.add('webhook edge', () => webhooks.close());
 
+  // DeviceChanged events leave through the outbox, written in each change's transaction.
+  const outbox = new OutboxRelay({ db: db as never, bus, log });
+  outbox.start();
+  shutdown.add('outbox relay', () => outbox.stop());
+
   await runtime.serveGrpc(
-    registryService({ db, directory, log, municipalityCode: config.MUNICIPALITY_CODE }),
+    registryService({ db, directory, log, outbox, municipalityCode: config.MUNICIPALITY_CODE }),
     ingestService({
       db,
       directory,

@@ -1,10 +1,12 @@
 // The device registry over real gRPC and a real Postgres: register, update, decommission,
 // list, bulk import (all-or-nothing), role checks, the append-only audit, and the directory
 // caches of this replica and of another one converging.
-import { protoFiles, protoRoot } from '@slimstad/contracts';
+import { protoFiles, protoRoot, SensorDevicesStream } from '@slimstad/contracts';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import {
   type Device,
+  DeviceChanged as DeviceChangedMessage,
+  DeviceChangeKind,
   DeviceStatus,
   DeviceType,
   NetworkKind,
@@ -15,6 +17,8 @@ import {
   ImportOutcome,
 } from '@slimstad/contracts/gen/slimstad/sensor/v1/registry_service';
 import {
+  Bus,
+  connectNats,
   createClient,
   createDatabase,
   createGrpcServer,
@@ -25,11 +29,13 @@ import {
   decodeErrorDetails,
   isServiceError,
   migrateToLatest,
+  Namespace,
+  OutboxRelay,
   promisifyUnary,
   type Role,
   signToken,
 } from '@slimstad/kit';
-import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';
+import { createTestDatabase, createTestNamespace, type TestDatabase } from '@slimstad/test-harness';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registryService } from '../src/api/registry.handler.js';
@@ -538,5 +544,60 @@ describe('the directory on another replica', () => {
       decommissioned: before.decommissioned + 1,
     });
     expect(refreshed).toBe(3);
+  });
+});
+
+describe('device change events', () => {
+  it('publishes registered, updated and decommissioned through the outbox, once each', async () => {
+    const natsUrl = inject('natsUrl');
+    const ns = createTestNamespace(natsUrl, 'registry-events');
+    const nc = await connectNats({ url: natsUrl, name: 'registry-events-test', log });
+    const bus = await Bus.create(nc, { namespace: ns.namespace, log });
+    await bus.declareStreams(SensorDevicesStream);
+    // Events of the earlier tests wait in the outbox too; this test follows its own device.
+    const relay = new OutboxRelay({ db: database.db as never, bus, log });
+    try {
+      const api = await registry(['operator'], 'erik');
+      await api.register({ device: gauge('wl-150') });
+      await api.update({ device: gauge('wl-150', { zone: 'dijle' }), updateMask: ['zone'] });
+      await api.decommission({ deviceId: 'wl-150', reason: 'flooded' });
+      await relay.drain();
+      await relay.drain(); // a second round finds nothing more to send
+
+      const stream = new Namespace(ns.namespace).stream(SensorDevicesStream);
+      const subject = `${ns.namespace}.sensor.device.changed.water_level.wl-150`;
+      const info = await bus.jsm.streams.info(stream, { subjects_filter: subject });
+      expect(info.state.subjects?.[subject]).toBe(3);
+      const events = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const m = await bus.jsm.streams.getMessage(stream, { seq });
+        if (m?.subject === subject) events.push(DeviceChangedMessage.decode(m.data));
+      }
+      expect(events.map((e) => [e.kind, e.changedFields, e.actor, e.device?.zone])).toEqual([
+        [DeviceChangeKind.DEVICE_CHANGE_KIND_REGISTERED, [], 'erik', 'haven'],
+        [DeviceChangeKind.DEVICE_CHANGE_KIND_UPDATED, ['zone'], 'erik', 'dijle'],
+        [DeviceChangeKind.DEVICE_CHANGE_KIND_DECOMMISSIONED, [], 'erik', 'dijle'],
+      ]);
+      expect(events[2]?.device?.status).toBe(DeviceStatus.DEVICE_STATUS_DECOMMISSIONED);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from outbox`.execute(
+        database.db,
+      );
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await bus.drain();
+      await ns.cleanup();
+    }
+  });
+
+  it('leaves no event behind a change that was refused', async () => {
+    const before = await sql<{ n: number }>`select count(*)::int as n from outbox`.execute(
+      database.db,
+    );
+    const api = await registry(['operator']);
+    await failure(api.register({ device: gauge('wl-101') })); // id taken
+    const after = await sql<{ n: number }>`select count(*)::int as n from outbox`.execute(
+      database.db,
+    );
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   });
 });

@@ -1,5 +1,7 @@
 // The DeviceRegistryService gRPC API: operators register, change, decommission and import
 // devices (each change audited with who, what and the trace); viewers read them.
+import { DeviceChanged, deviceTypeToken } from '@slimstad/contracts';
+import { type Device, DeviceChangeKind } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import {
   DeviceRegistryServiceService,
   type ImportDevicesResponse,
@@ -11,6 +13,7 @@ import {
   activeTraceId,
   type CallContext,
   defineService,
+  enqueueEvent,
   type FieldViolation,
   failedPrecondition,
   invalidArgument,
@@ -18,7 +21,7 @@ import {
   notFound,
   type ServiceHandlers,
 } from '@slimstad/kit';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import {
   ImportFileError,
   networkKey,
@@ -53,6 +56,8 @@ import type { CachedDeviceDirectory } from '../store/device-directory.js';
 
 export interface RegistryApiDeps {
   db: Kysely<IngestDatabase>;
+  /** Publishes the DeviceChanged events each change leaves in the outbox; kicked after commit. */
+  outbox?: { kick(): void };
   /** Updated at once with this replica's changes; other replicas catch up on their next poll. */
   directory: Pick<CachedDeviceDirectory, 'apply'>;
   log: Logger;
@@ -102,6 +107,44 @@ export function registryService(deps: RegistryApiDeps) {
     return holder && holder.id !== exceptId ? holder.id : undefined;
   }
 
+  /** After a commit: this replica's directory sees the change, and its events go out. */
+  const committed = (devices: Device[]) => {
+    deps.directory.apply(devices);
+    deps.outbox?.kick();
+  };
+
+  const KIND = {
+    register: DeviceChangeKind.DEVICE_CHANGE_KIND_REGISTERED,
+    update: DeviceChangeKind.DEVICE_CHANGE_KIND_UPDATED,
+    decommission: DeviceChangeKind.DEVICE_CHANGE_KIND_DECOMMISSIONED,
+  } as const;
+  /** Audits changes and leaves their DeviceChanged events in the outbox, in the caller's transaction. */
+  async function record(
+    trx: Transaction<IngestDatabase>,
+    changes: readonly { entry: AuditEntry; row: DeviceRecord }[],
+  ) {
+    await appendAudit(
+      trx,
+      changes.map((c) => c.entry),
+    );
+    for (const { entry, row } of changes) {
+      const device = asDevice(row);
+      await enqueueEvent(
+        trx as never,
+        DeviceChanged,
+        { type: deviceTypeToken(device.type), device: device.id },
+        {
+          device,
+          kind: KIND[entry.action],
+          changedFields: (entry.detail.changed as string[] | undefined) ?? [],
+          actor: entry.actor,
+          changedAt: entry.at,
+        },
+        'device',
+      );
+    }
+  }
+
   const networkTaken = (networkId: string, holder: string) =>
     new AppError('ALREADY_EXISTS', `network id ${networkId} belongs to active device ${holder}`, [
       { field: 'device.network.network_id', description: `is used by ${holder}` },
@@ -125,12 +168,15 @@ export function registryService(deps: RegistryApiDeps) {
         try {
           row = await deps.db.transaction().execute(async (trx) => {
             const inserted = await insertDevice(trx, device, at);
-            await appendAudit(trx, [
-              audit(ctx, at, {
-                action: 'register',
-                deviceId: device.id,
-                detail: { device: toAuditJson(inserted) },
-              }),
+            await record(trx, [
+              {
+                entry: audit(ctx, at, {
+                  action: 'register',
+                  deviceId: device.id,
+                  detail: { device: toAuditJson(inserted) },
+                }),
+                row: inserted,
+              },
             ]);
             return inserted;
           });
@@ -150,7 +196,7 @@ export function registryService(deps: RegistryApiDeps) {
           throw error;
         }
         const registered = asDevice(row);
-        deps.directory.apply([registered]);
+        committed([registered]);
         ctx.log.info({ deviceId: device.id, operator: ctx.principal.subject }, 'device registered');
         return { device: registered };
       },
@@ -192,16 +238,19 @@ export function registryService(deps: RegistryApiDeps) {
           .execute(async (trx) => {
             const updated = await updateDevice(trx, after, current.version, at);
             if (!updated) return undefined;
-            await appendAudit(trx, [
-              audit(ctx, at, {
-                action: 'update',
-                deviceId: after.id,
-                detail: {
-                  changed,
-                  before: pick(toAuditJson(current), changed),
-                  after: pick(toAuditJson(updated), changed),
-                },
-              }),
+            await record(trx, [
+              {
+                entry: audit(ctx, at, {
+                  action: 'update',
+                  deviceId: after.id,
+                  detail: {
+                    changed,
+                    before: pick(toAuditJson(current), changed),
+                    after: pick(toAuditJson(updated), changed),
+                  },
+                }),
+                row: updated,
+              },
             ]);
             return updated;
           })
@@ -220,7 +269,7 @@ export function registryService(deps: RegistryApiDeps) {
           );
         }
         const updated = asDevice(row);
-        deps.directory.apply([updated]);
+        committed([updated]);
         ctx.log.info(
           { deviceId: after.id, changed, operator: ctx.principal.subject },
           'device updated',
@@ -248,19 +297,22 @@ export function registryService(deps: RegistryApiDeps) {
         const row = await deps.db.transaction().execute(async (trx) => {
           const updated = await markDecommissioned(trx, request.deviceId, at);
           if (updated) {
-            await appendAudit(trx, [
-              audit(ctx, at, {
-                action: 'decommission',
-                deviceId: request.deviceId,
-                detail: { reason: request.reason.trim() },
-              }),
+            await record(trx, [
+              {
+                entry: audit(ctx, at, {
+                  action: 'decommission',
+                  deviceId: request.deviceId,
+                  detail: { reason: request.reason.trim() },
+                }),
+                row: updated,
+              },
             ]);
           }
           return updated ?? (await findDevice(trx, request.deviceId));
         });
         if (!row) throw notFound(`device ${request.deviceId}`);
         const device = asDevice(row);
-        deps.directory.apply([device]);
+        committed([device]);
         ctx.log.info(
           { deviceId: device.id, operator: ctx.principal.subject, reason: request.reason },
           'device decommissioned',
@@ -374,7 +426,10 @@ export function registryService(deps: RegistryApiDeps) {
                 );
               }
             }
-            await appendAudit(trx, entries);
+            await record(
+              trx,
+              entries.map((entry, i) => ({ entry, row: written[i]! })),
+            );
             return { response, written };
           })
           .catch((error: unknown) => {
@@ -386,7 +441,7 @@ export function registryService(deps: RegistryApiDeps) {
             throw error;
           });
         // Only after the commit: a rolled-back import leaves the cache as it was.
-        deps.directory.apply(written.map(asDevice));
+        committed(written.map(asDevice));
         if (written.length > 0) {
           ctx.log.info(
             {

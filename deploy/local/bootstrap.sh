@@ -49,7 +49,29 @@ else
   say "pnpm ${PNPM_VERSION}: installed"
 fi
 
-# 3. Dependencies, exactly as locked.
+# 3. promtool, for the alert rules' tests (deploy/prometheus). Debian's prometheus package;
+#    policy-rc.d keeps its Prometheus server from starting: only the tool is wanted.
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "promtool not found: installing Debian's prometheus package (tool only, server not started)"
+    policy=/usr/sbin/policy-rc.d
+    created_policy=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+    fi
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >"$log" 2>&1; then
+      [ "$created_policy" = 1 ] && rm -f "$policy"
+      tail -n 20 "$log" >&2
+      fail "apt-get could not install prometheus (for promtool); install it yourself: apt-get install prometheus"
+    fi
+    [ "$created_policy" = 1 ] && rm -f "$policy"
+    say "promtool: installed"
+  else
+    say "promtool not found (the alert-rule tests need it): apt-get install prometheus"
+  fi
+fi
+
+# 4. Dependencies, exactly as locked.
 started=$(date +%s)
 if ! (cd "$repo" && pnpm install --frozen-lockfile --reporter=append-only) >"$log" 2>&1; then
   tail -n 40 "$log" >&2

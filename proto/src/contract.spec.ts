@@ -162,6 +162,21 @@ const samples: Record<string, unknown> = {
     expectedReportInterval: { seconds: 900n, nanos: 500_000_000 },
     detectedAt: receivedAt,
   }),
+  'slimstad.sensor.v1.DeviceChanged': deviceModule.DeviceChanged.fromPartial({
+    device: {
+      id: 'wl-001',
+      type: DeviceType.DEVICE_TYPE_WATER_LEVEL,
+      location: { latitude: 51.0283, longitude: 4.4777 },
+      metrics: [{ name: 'water_level', unit: 'cm', min: -200, max: 800 }],
+      expectedReportInterval: { seconds: 900n, nanos: 0 },
+      labels: { vendor: 'acme' },
+      createdAt: observedAt,
+    },
+    kind: deviceModule.DeviceChangeKind.DEVICE_CHANGE_KIND_UPDATED,
+    changedFields: ['location', 'metrics'],
+    actor: 'olga',
+    changedAt: receivedAt,
+  }),
   'slimstad.sensor.v1.ReadingRejected': readingModule.ReadingRejected.fromPartial({
     quarantineId: 'q-42',
     reason: RejectionReason.REJECTION_REASON_OUT_OF_RANGE,

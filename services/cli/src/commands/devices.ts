@@ -1,8 +1,7 @@
 // `slimstad devices …`: the device registry (DeviceRegistryService) — list, get, register,
-// update (the mask is exactly the options given), decommission and bulk import.
+// update (the mask is exactly the options or `--set`s given), decommission and bulk import.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import {
   Device,
   DeviceStatus,
@@ -13,40 +12,33 @@ import {
   DeviceRegistryServiceClient,
   ImportFormat,
   ImportOutcome,
+  importOutcomeToJSON,
 } from '@slimstad/contracts/gen/slimstad/sensor/v1/registry_service';
 import { promisifyUnary } from '@slimstad/kit/grpc/index';
 import { type Command, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../errors.js';
 import type { Cli } from '../program.js';
 import {
+  applyChanges,
   classification,
   collect,
+  type DeviceChanges,
+  deviceFromJson,
   deviceStatus,
   deviceType,
   duration,
   enumToken,
   finite,
   label,
+  mergeSettings,
   metricSpec,
   network,
+  nonBlank,
   positive,
+  type Setting,
+  setting,
 } from './device-args.js';
 import type { CliCommand } from './index.js';
-
-interface DeviceFlags {
-  type?: DeviceType;
-  name?: string;
-  lat?: number;
-  lon?: number;
-  alt?: number;
-  zone?: string;
-  metric?: Device['metrics'];
-  owner?: string;
-  classification?: DataClassification;
-  interval?: Device['expectedReportInterval'];
-  network?: Device['network'];
-  label?: [string, string][];
-}
 
 /** The registration options shared by `register` and `update`. */
 function addDeviceOptions(command: Command, withType: boolean): Command {
@@ -85,56 +77,9 @@ function addDeviceOptions(command: Command, withType: boolean): Command {
     );
 }
 
-/** The device fields the flags set, and their update-mask paths. */
-function fromFlags(flags: DeviceFlags, base: Device): { device: Device; mask: string[] } {
-  const device: Device = { ...base };
-  const mask: string[] = [];
-  if (flags.name !== undefined) {
-    device.name = flags.name;
-    mask.push('name');
-  }
-  if (flags.lat !== undefined || flags.lon !== undefined || flags.alt !== undefined) {
-    if (flags.lat === undefined || flags.lon === undefined) {
-      throw new CliError('--lat and --lon go together', EXIT_USAGE);
-    }
-    device.location = { latitude: flags.lat, longitude: flags.lon, altitudeMeters: flags.alt };
-    mask.push('location');
-  }
-  if (flags.zone !== undefined) {
-    device.zone = flags.zone;
-    mask.push('zone');
-  }
-  if (flags.metric !== undefined) {
-    device.metrics = flags.metric;
-    mask.push('metrics');
-  }
-  if (flags.owner !== undefined) {
-    device.ownerDepartment = flags.owner;
-    mask.push('owner_department');
-  }
-  if (flags.classification !== undefined) {
-    device.classification = flags.classification;
-    mask.push('classification');
-  }
-  if (flags.interval !== undefined) {
-    device.expectedReportInterval = flags.interval;
-    mask.push('expected_report_interval');
-  }
-  if (flags.network !== undefined) {
-    device.network = flags.network;
-    mask.push('network');
-  }
-  if (flags.label !== undefined) {
-    device.labels = Object.fromEntries(flags.label);
-    mask.push('labels');
-  }
-  if (flags.type !== undefined) device.type = flags.type;
-  return { device, mask };
-}
-
 async function readDeviceFile(path: string): Promise<Device> {
   try {
-    return Device.fromJSON(JSON.parse(await readFile(path, 'utf8')));
+    return deviceFromJson(JSON.parse(await readFile(path, 'utf8')));
   } catch (error) {
     throw new CliError(
       `cannot read ${path} as a Device in JSON: ${(error as Error).message}`,
@@ -214,6 +159,7 @@ export const devices: CliCommand = {
         ) => {
           const api = registry(command);
           const found: Device[] = [];
+          const seen = new Set<string>();
           let pageToken = '';
           do {
             const { devices: page, page: next } = await api.list({
@@ -224,6 +170,9 @@ export const devices: CliCommand = {
             });
             found.push(...page);
             pageToken = next?.nextPageToken ?? '';
+            if (seen.has(pageToken))
+              throw new CliError(`the registry returned page token ${pageToken} twice`);
+            seen.add(pageToken);
           } while (flags.all && pageToken);
           printDevices(cli, command, found, true);
           if (pageToken) cli.io.stderr.write('more devices: pass --all to list every page\n');
@@ -246,9 +195,9 @@ export const devices: CliCommand = {
         .option('--file <device.json>', 'a Device in proto3 JSON')
         .option('--id <id>', 'registry id'),
       true,
-    ).action(async (flags: DeviceFlags & { file?: string; id?: string }, command: Command) => {
+    ).action(async (flags: DeviceChanges & { file?: string; id?: string }, command: Command) => {
       const base = flags.file ? await readDeviceFile(flags.file) : Device.fromPartial({});
-      const { device } = fromFlags(flags, { ...base, id: flags.id ?? base.id });
+      const { device } = applyChanges(flags, { ...base, id: flags.id ?? base.id });
       const registered = await registry(command).register({ device });
       printDevices(cli, command, registered.device ? [registered.device] : []);
     });
@@ -256,11 +205,18 @@ export const devices: CliCommand = {
     addDeviceOptions(
       group
         .command('update')
-        .description('change the fields given as options (and only those)')
-        .argument('<id>', 'device id'),
+        .description('change the fields given as options or --set (and only those)')
+        .argument('<id>', 'device id')
+        .addOption(
+          new Option(
+            '--set <field=value>',
+            'a field by its mask path, e.g. zone=haven, location=51.58,4.77, labels=k=v,k2=v2 (repeat for several)',
+          ).argParser(collect(setting)),
+        ),
       false,
-    ).action(async (id: string, flags: DeviceFlags, command: Command) => {
-      const { device, mask } = fromFlags(flags, Device.fromPartial({ id }));
+    ).action(async (id: string, flags: DeviceChanges & { set?: Setting[] }, command: Command) => {
+      const changes = mergeSettings(flags, flags.set ?? []);
+      const { device, mask } = applyChanges(changes, Device.fromPartial({ id }));
       if (mask.length === 0)
         throw new CliError('nothing to change: give at least one option, e.g. --name', EXIT_USAGE);
       const updated = await registry(command).update({ device, updateMask: mask });
@@ -271,7 +227,11 @@ export const devices: CliCommand = {
       .command('decommission')
       .description('take a device out of service (its id is never reused)')
       .argument('<id>', 'device id')
-      .requiredOption('--reason <text>', 'why, for the audit log')
+      .addOption(
+        new Option('--reason <text>', 'why, for the audit log')
+          .argParser(nonBlank)
+          .makeOptionMandatory(),
+      )
       .action(async (id: string, flags: { reason: string }, command: Command) => {
         const { device } = await registry(command).decommission({
           deviceId: id,
@@ -306,7 +266,10 @@ export const devices: CliCommand = {
             dryRun: Boolean(flags.dryRun),
           });
           cli.print(command, {
-            json: result,
+            json: {
+              ...result,
+              rows: result.rows.map((r) => ({ ...r, outcome: importOutcomeToJSON(r.outcome) })),
+            },
             rows: result.rows,
             columns: [
               { header: 'row', value: (r) => r.row },

@@ -1,10 +1,14 @@
 // `slimstad quarantine …`: refused readings kept with their reason (IngestService) — list them,
 // and replay them after the registry is fixed.
+import { deviceTypeToJSON } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import {
   IngestServiceClient,
   type QuarantineFilter,
 } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
-import { RejectionReason } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
+import {
+  RejectionReason,
+  rejectionReasonToJSON,
+} from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import { promisifyUnary } from '@slimstad/kit/grpc/index';
 import { type Command, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../errors.js';
@@ -51,7 +55,14 @@ export const quarantine: CliCommand = {
           filter: toFilter(flags),
         });
         cli.print(command, {
-          json: entries,
+          json: entries.map((e) => ({
+            ...e,
+            reason: rejectionReasonToJSON(e.reason),
+            reading: e.reading && {
+              ...e.reading,
+              deviceType: deviceTypeToJSON(e.reading.deviceType),
+            },
+          })),
           rows: entries,
           columns: [
             { header: 'id', value: (e) => e.id },

@@ -1,6 +1,6 @@
 // `slimstad readings …`: stored readings (IngestService) — the latest values by device, zone or
 // type, and a time range downsampled into buckets.
-import { DeviceType } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
+import { DeviceType, deviceTypeToJSON } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
 import { promisifyUnary } from '@slimstad/kit/grpc/index';
 import { type Command, Option } from 'commander';
@@ -33,6 +33,9 @@ export const readings: CliCommand = {
           if (!flags.device && !flags.zone && flags.type === undefined) {
             throw new CliError('select devices: --device, --zone or --type', EXIT_USAGE);
           }
+          if (flags.device && (flags.zone || flags.type !== undefined)) {
+            throw new CliError('use --device, or --zone and/or --type, not both', EXIT_USAGE);
+          }
           const client = cli.client(command, IngestServiceClient);
           const { readings: latest } = await promisifyUnary(
             client,
@@ -43,7 +46,7 @@ export const readings: CliCommand = {
             deviceType: flags.type ?? DeviceType.DEVICE_TYPE_UNSPECIFIED,
           });
           cli.print(command, {
-            json: latest,
+            json: latest.map((r) => ({ ...r, deviceType: deviceTypeToJSON(r.deviceType) })),
             rows: latest,
             columns: [
               { header: 'device', value: (r) => r.deviceId },

@@ -66,11 +66,13 @@ const enumValue = <E extends number>(
 };
 
 const numberIn = (column: string, raw: unknown, required: boolean): number | undefined => {
-  if (raw === undefined || raw === null || raw === '') {
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
     if (required) throw new ColumnError(column, 'is required');
     return undefined;
   }
-  const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  // Only numbers and numeric text: Number(' ') and Number([]) would be a silent 0.
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
   if (!Number.isFinite(value))
     throw new ColumnError(column, `${JSON.stringify(raw)} is not a number`);
   return value;
@@ -118,16 +120,17 @@ export function parseMetricList(column: string, raw: string): MetricSpec[] {
 
 /** `vendor=acme;batch=2024-q3` → labels. */
 export function parseLabelList(column: string, raw: string): Record<string, string> {
-  const labels: Record<string, string> = {};
+  // Entries, not assignment: `labels['__proto__'] = v` would drop the label silently.
+  const labels: [string, string][] = [];
   for (const part of raw
     .split(';')
     .map((p) => p.trim())
     .filter(Boolean)) {
     const at = part.indexOf('=');
     if (at <= 0) throw new ColumnError(column, `${JSON.stringify(part)} is not key=value`);
-    labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+    labels.push([part.slice(0, at).trim(), part.slice(at + 1).trim()]);
   }
-  return labels;
+  return Object.fromEntries(labels);
 }
 
 const text = (raw: unknown) => (raw === undefined || raw === null ? '' : String(raw).trim());
@@ -155,6 +158,9 @@ function deviceFromFields(
       })
     : parseMetricList('metrics', text(metricsRaw));
   const labelsRaw = fields.labels;
+  if (Array.isArray(labelsRaw)) {
+    throw new ColumnError('labels', 'expected an object of key: value, not an array');
+  }
   const labels =
     labelsRaw && typeof labelsRaw === 'object'
       ? Object.fromEntries(
@@ -189,10 +195,7 @@ function deviceFromFields(
       'DATA_CLASSIFICATION_',
       classification,
     ),
-    expectedReportInterval:
-      interval === undefined
-        ? undefined
-        : { seconds: BigInt(Math.floor(interval)), nanos: Math.round((interval % 1) * 1e9) },
+    expectedReportInterval: interval === undefined ? undefined : toDuration(interval),
     network: {
       kind: enumValue('network_kind', NetworkKind, 'NETWORK_KIND_', networkKind),
       networkId: text(fields.network_id),
@@ -204,6 +207,14 @@ function deviceFromFields(
     labels,
     municipalityCode: '',
   });
+}
+
+/** Seconds → a Duration whose nanos stay below 1e9 (0.9999999999 rounds up to 1s, not 0s+1e9ns). */
+function toDuration(seconds: number): { seconds: bigint; nanos: number } {
+  const nanos = Math.round((seconds % 1) * 1e9);
+  return nanos === 1e9
+    ? { seconds: BigInt(Math.floor(seconds) + 1), nanos: 0 }
+    : { seconds: BigInt(Math.floor(seconds)), nanos };
 }
 
 /** Parses a row's fields into a checked device, or the reasons it is not one. */
@@ -260,7 +271,9 @@ export function parseDeviceCsv(content: string): ParsedRow[] {
       skip_empty_lines: true,
       relax_column_count: true,
       trim: true,
+      // Only whole lines are comments: without this, `Pump #3` would lose everything after `#`.
       comment: '#',
+      comment_no_infix: true,
     }) as string[][];
   } catch (error) {
     throw new ImportFileError(`CSV: ${error instanceof Error ? error.message : String(error)}`);
@@ -274,6 +287,12 @@ export function parseDeviceCsv(content: string): ParsedRow[] {
   if (unknown.length > 0) {
     throw new ImportFileError(
       `CSV: unknown column(s) ${unknown.join(', ')}; known: ${CSV_COLUMNS.join(', ')}`,
+    );
+  }
+  const repeated = columns.filter((c, i) => columns.indexOf(c) !== i);
+  if (repeated.length > 0) {
+    throw new ImportFileError(
+      `CSV: column(s) ${[...new Set(repeated)].join(', ')} appear more than once`,
     );
   }
   const missing = REQUIRED_CSV_COLUMNS.filter((c) => !columns.includes(c));

@@ -90,8 +90,9 @@ export const isLoRaWan = (kind: NetworkKind) =>
   kind === NetworkKind.NETWORK_KIND_LORAWAN_CHIRPSTACK ||
   kind === NetworkKind.NETWORK_KIND_LORAWAN_TTS;
 
+// Generated enums also hold UNRECOGNIZED = -1 (what an unknown wire value decodes to): not known.
 const known = <E extends number>(values: Record<string, E | string>, value: E) =>
-  Object.values(values).includes(value) && value !== 0;
+  value > 0 && Object.values(values).includes(value);
 
 /** Every reason a registration is invalid, one per field, in field order; empty when valid. */
 export function deviceViolations(device: Device): FieldViolation[] {

@@ -2,7 +2,6 @@
 // process is killed with SIGKILL while an adapter streams readings into the intake, started
 // again, and then every reading is stored exactly once and every batch event exists exactly
 // once on the bus.
-import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -16,15 +15,13 @@ import { busHeaders, createClient, Namespace, promisifyUnary, signToken } from '
 import {
   createTestDatabase,
   createTestNamespace,
-  type ServiceProcess,
-  startService,
   type TestDatabase,
   type TestNamespace,
 } from '@slimstad/test-harness';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { type IngestProcess, startIngest } from './support/ingest-process.js';
 
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const KEY = 'crash-test-key-0123456789abcdef';
 const DEVICES = 40;
 const BATCHES = 300;
@@ -34,26 +31,21 @@ let database: TestDatabase;
 let ns: TestNamespace;
 let nc: NatsConnection;
 let pool: pg.Pool;
-const running: ServiceProcess[] = [];
+const running: IngestProcess[] = [];
 
-function startIngest(): ServiceProcess {
-  const ingest = startService(REPO, 'services/ingest/src/main.ts', {
-    SERVICE_NAME: 'ingest',
-    DATABASE_URL: database.url,
-    NATS_URL: inject('natsUrl'),
-    NATS_NAMESPACE: ns.namespace,
-    AUTH_JWT_KEY: KEY,
-    GRPC_PORT: '0',
-    OPS_PORT: '0',
-    HTTP_PORT: '0',
-    LISTEN_HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    MQTT_URL: '',
-    // Small flushes, so the kill lands between many commits and acks.
-    INGEST_FLUSH_MAX_ROWS: '400',
-    INGEST_FLUSH_MAX_DELAY_MS: '20',
-    INGEST_DEVICE_RATE_PER_S: '100000',
-    INGEST_DEVICE_BURST: '100000',
+function startCrashableIngest(): IngestProcess {
+  const ingest = startIngest({
+    databaseUrl: database.url,
+    natsUrl: inject('natsUrl'),
+    namespace: ns.namespace,
+    authKey: KEY,
+    env: {
+      // Small flushes, so the kill lands between many commits and acks.
+      INGEST_FLUSH_MAX_ROWS: '400',
+      INGEST_FLUSH_MAX_DELAY_MS: '20',
+      INGEST_DEVICE_RATE_PER_S: '100000',
+      INGEST_DEVICE_BURST: '100000',
+    },
   });
   running.push(ingest);
   return ingest;
@@ -82,10 +74,10 @@ const stored = async () => {
 };
 
 it('loses and duplicates nothing when the service is killed mid-stream and restarted', async () => {
-  const first = startIngest();
-  const grpcPort = Number((await first.logLine('gRPC serving', 40_000)).port);
+  const first = startCrashableIngest();
+  const address = await first.grpcAddress();
   const token = await signToken({ key: KEY, subject: 'crash-test', roles: ['operator'] });
-  const registry = createClient(DeviceRegistryServiceClient, `127.0.0.1:${grpcPort}`, {
+  const registry = createClient(DeviceRegistryServiceClient, address, {
     token,
     deadlineMs: 20_000,
   });
@@ -148,8 +140,8 @@ it('loses and duplicates nothing when the service is killed mid-stream and resta
   const beforeRestart = await stored();
   expect(beforeRestart.total).toBeLessThan(BATCHES * PER_BATCH);
 
-  const second = startIngest();
-  await second.logLine('gRPC serving', 40_000);
+  const second = startCrashableIngest();
+  await second.grpcAddress();
   const deadline = Date.now() + 60_000;
   while ((await stored()).total < BATCHES * PER_BATCH && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));

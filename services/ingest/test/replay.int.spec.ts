@@ -1,7 +1,6 @@
 // The operator's loop on the real service: a reading from a device nobody registered yet is
 // refused and quarantined with its reason; the operator registers the device, replays the
 // quarantine, and the reading is stored, published and visible as the device's latest value.
-import { fileURLToPath } from 'node:url';
 import { ReadingSubmitted } from '@slimstad/contracts';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import { Device, DeviceType, NetworkKind } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
@@ -19,40 +18,31 @@ import {
 import {
   createTestDatabase,
   createTestNamespace,
-  type ServiceProcess,
-  startService,
   type TestDatabase,
   type TestNamespace,
 } from '@slimstad/test-harness';
 import { afterAll, beforeAll, expect, inject, it, vi } from 'vitest';
+import { type IngestProcess, startIngest } from './support/ingest-process.js';
 
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const KEY = 'replay-test-key-0123456789abcdef';
 const log = createLogger('replay-test', 'silent');
 
 let database: TestDatabase;
 let ns: TestNamespace;
-let ingest: ServiceProcess;
+let ingest: IngestProcess;
 let bus: Bus;
 let address: string;
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'), 'ingest_replay');
   ns = createTestNamespace(inject('natsUrl'), 'replay');
-  ingest = startService(REPO, 'services/ingest/src/main.ts', {
-    SERVICE_NAME: 'ingest',
-    DATABASE_URL: database.url,
-    NATS_URL: inject('natsUrl'),
-    NATS_NAMESPACE: ns.namespace,
-    AUTH_JWT_KEY: KEY,
-    GRPC_PORT: '0',
-    OPS_PORT: '0',
-    HTTP_PORT: '0',
-    LISTEN_HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    MQTT_URL: '',
+  ingest = startIngest({
+    databaseUrl: database.url,
+    natsUrl: inject('natsUrl'),
+    namespace: ns.namespace,
+    authKey: KEY,
   });
-  address = `127.0.0.1:${Number((await ingest.logLine('gRPC serving', 40_000)).port)}`;
+  address = await ingest.grpcAddress();
   const nc = await connectNats({ url: inject('natsUrl'), name: 'replay-test-adapter', log });
   bus = await Bus.create(nc, { namespace: ns.namespace, log });
 }, 60_000);

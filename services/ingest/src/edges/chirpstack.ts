@@ -7,13 +7,12 @@ import { RejectionReason } from '@slimstad/contracts/gen/slimstad/sensor/v1/read
 import { z } from 'zod';
 import type { DeviceDirectory } from '../domain/device.js';
 import {
-  decodedMetrics,
   describeZodError,
   deviceByDevEui,
   type EdgeParseResult,
-  edgeReading,
   expected,
   isoTime,
+  lorawanUplinkReadings,
   malformed,
   normalizeDevEui,
   parseJson,
@@ -93,44 +92,15 @@ export function parseChirpstackUplinkValue(
   }
 
   const fPort = uplink.fPort ?? 0;
-  if (!uplink.object) {
-    // Port 0 carries only MAC commands: nothing to measure. On an application port a missing
-    // `object` means the device profile has no codec, which an operator must fix.
-    if (fPort === 0)
-      return {
-        ok: true,
-        deviceId: device.id,
-        batchId: uplink.deduplicationId,
-        readings: [],
-        ignored: [],
-      };
-    return {
-      ...malformed(
-        'object: required, the decoded payload; configure a payload codec in the device profile',
-      ),
-      deviceId: device.id,
-    };
-  }
-  const decoded = decodedMetrics(uplink.object, 'object');
-  if (!decoded.ok) return { ...decoded, deviceId: device.id };
-
-  const readings = decoded.metrics.map((m) =>
-    edgeReading({
-      deviceId: device.id,
-      metric: m.metric,
-      value: m.value,
-      unit: m.unit,
-      observedAt: uplink.time,
-      sequence: BigInt(uplink.fCnt ?? 0),
-      source: CHIRPSTACK_SOURCE,
-      channel: String(fPort),
-    }),
-  );
-  return {
-    ok: true,
+  return lorawanUplinkReadings({
     deviceId: device.id,
     batchId: uplink.deduplicationId,
-    readings,
-    ignored: decoded.ignored,
-  };
+    decoded: uplink.object,
+    decodedPath: 'object',
+    missingDecodedHint: 'configure a payload codec in the device profile',
+    observedAt: uplink.time,
+    fCnt: uplink.fCnt ?? 0,
+    fPort,
+    source: CHIRPSTACK_SOURCE,
+  });
 }

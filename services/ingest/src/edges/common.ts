@@ -305,3 +305,47 @@ export function edgeMetrics(metrics: Metrics): EdgeMetrics {
   }
   return m;
 }
+
+/**
+ * The readings of one LoRaWAN uplink, as ChirpStack and The Things Stack both deliver it: the
+ * network server's decoded payload, one reading per metric, the frame counter as sequence and
+ * the port as channel. Port 0 carries only MAC commands (nothing to measure); a missing decoded
+ * payload on an application port means no codec is configured, which an operator must fix.
+ */
+export function lorawanUplinkReadings(uplink: {
+  deviceId: string;
+  batchId: string;
+  decoded: Record<string, unknown> | undefined;
+  /** JSON path of the decoded payload, for error messages. */
+  decodedPath: string;
+  /** What to do when it is missing, for the operator. */
+  missingDecodedHint: string;
+  observedAt: Date;
+  fCnt: number;
+  fPort: number;
+  source: string;
+}): EdgeParseResult {
+  const { deviceId, batchId, fPort } = uplink;
+  if (!uplink.decoded) {
+    if (fPort === 0) return { ok: true, deviceId, batchId, readings: [], ignored: [] };
+    return {
+      ...malformed(`${uplink.decodedPath}: required; ${uplink.missingDecodedHint}`),
+      deviceId,
+    };
+  }
+  const decoded = decodedMetrics(uplink.decoded, uplink.decodedPath);
+  if (!decoded.ok) return { ...decoded, deviceId };
+  const readings = decoded.metrics.map((m) =>
+    edgeReading({
+      deviceId,
+      metric: m.metric,
+      value: m.value,
+      unit: m.unit,
+      observedAt: uplink.observedAt,
+      sequence: BigInt(uplink.fCnt),
+      source: uplink.source,
+      channel: String(fPort),
+    }),
+  );
+  return { ok: true, deviceId, batchId, readings, ignored: decoded.ignored };
+}

@@ -7,14 +7,13 @@ import { RejectionReason } from '@slimstad/contracts/gen/slimstad/sensor/v1/read
 import { z } from 'zod';
 import type { DeviceDirectory } from '../domain/device.js';
 import {
-  decodedMetrics,
   describeZodError,
   deviceByDevEui,
   type EdgeParseResult,
-  edgeReading,
   expected,
   hashId,
   isoTime,
+  lorawanUplinkReadings,
   malformed,
   normalizeDevEui,
   parseJson,
@@ -135,31 +134,15 @@ export function parseTtsUplinkValue(value: unknown, directory: DeviceDirectory):
   const fCnt = uplink.f_cnt ?? 0;
   const fPort = uplink.f_port ?? 0;
   const batchId = hashId(devEui ?? ids.device_id, String(fCnt), observedAt.toISOString());
-  if (!uplink.decoded_payload) {
-    // Port 0 carries only MAC commands; on an application port a missing decoded payload
-    // means no uplink payload formatter is set, which an operator must fix.
-    if (fPort === 0) return { ok: true, deviceId: device.id, batchId, readings: [], ignored: [] };
-    return {
-      ...malformed(
-        'uplink_message.decoded_payload: required; set an uplink payload formatter for the device or application',
-      ),
-      deviceId: device.id,
-    };
-  }
-  const decoded = decodedMetrics(uplink.decoded_payload, 'uplink_message.decoded_payload');
-  if (!decoded.ok) return { ...decoded, deviceId: device.id };
-
-  const readings = decoded.metrics.map((m) =>
-    edgeReading({
-      deviceId: device.id,
-      metric: m.metric,
-      value: m.value,
-      unit: m.unit,
-      observedAt,
-      sequence: BigInt(fCnt),
-      source: TTS_SOURCE,
-      channel: String(fPort),
-    }),
-  );
-  return { ok: true, deviceId: device.id, batchId, readings, ignored: decoded.ignored };
+  return lorawanUplinkReadings({
+    deviceId: device.id,
+    batchId,
+    decoded: uplink.decoded_payload,
+    decodedPath: 'uplink_message.decoded_payload',
+    missingDecodedHint: 'set an uplink payload formatter for the device or application',
+    observedAt,
+    fCnt,
+    fPort,
+    source: TTS_SOURCE,
+  });
 }

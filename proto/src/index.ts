@@ -13,6 +13,7 @@ export * from './bus.js';
 export * from './contract.js';
 export * from './ingest.js';
 export * from './sensor.js';
+export * from './tokens.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -2,8 +2,7 @@
 // rejections, all emitted by the ingest service. Subjects start with `sensor.`.
 import {
   DeviceChanged as DeviceChangedMessage,
-  type DeviceType,
-  deviceTypeToJSON,
+  DeviceType,
   protobufPackage as sensorPackage,
 } from '../gen/slimstad/sensor/v1/device.js';
 import {
@@ -12,10 +11,10 @@ import {
   Reading,
   ReadingBatch,
   ReadingRejected as ReadingRejectedMessage,
-  type RejectionReason,
-  rejectionReasonToJSON,
+  RejectionReason,
 } from '../gen/slimstad/sensor/v1/reading.js';
 import { defineEvent, type EventContract, type StreamContract } from './contract.js';
+import { enumToken } from './tokens.js';
 
 const DAY = 24 * 60 * 60;
 
@@ -118,14 +117,27 @@ export const sensorEvents: readonly EventContract<unknown>[] = [
 
 /** The subject token of a device type: `DEVICE_TYPE_WATER_LEVEL` → `water_level`. */
 export function deviceTypeToken(type: DeviceType): string {
-  return deviceTypeToJSON(type)
-    .replace(/^DEVICE_TYPE_/, '')
-    .toLowerCase();
+  return enumToken(DeviceType, 'DEVICE_TYPE_', type);
 }
 
 /** The subject token of a rejection reason: `REJECTION_REASON_OUT_OF_RANGE` → `out_of_range`. */
 export function rejectionReasonToken(reason: RejectionReason): string {
-  return rejectionReasonToJSON(reason)
-    .replace(/^REJECTION_REASON_/, '')
-    .toLowerCase();
+  return enumToken(RejectionReason, 'REJECTION_REASON_', reason);
 }
+
+/**
+ * The Device fields an `UpdateDevice` mask may name (snake_case paths, in Device field order);
+ * `id`, `type` and the output-only fields cannot change.
+ */
+export const DEVICE_UPDATE_PATHS = [
+  'name',
+  'location',
+  'zone',
+  'metrics',
+  'owner_department',
+  'classification',
+  'expected_report_interval',
+  'network',
+  'labels',
+] as const;
+export type DeviceUpdatePath = (typeof DEVICE_UPDATE_PATHS)[number];

@@ -4,6 +4,13 @@
 // options to a Device and its update mask. Each failure names what it expects; commander adds
 // the option (`option '--type <type>' argument 'lamp' is invalid. must be one of …`).
 
+import {
+  DEVICE_UPDATE_PATHS,
+  type DeviceUpdatePath,
+  enumFromToken,
+  enumToken,
+  enumTokens,
+} from '@slimstad/contracts';
 import type { Duration } from '@slimstad/contracts/gen/google/protobuf/duration';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import {
@@ -18,13 +25,6 @@ import { RejectionReason } from '@slimstad/contracts/gen/slimstad/sensor/v1/read
 import { InvalidArgumentError } from 'commander';
 import { CliError, EXIT_USAGE } from '../errors.js';
 
-/** The lower-case tokens of an enum without its prefix and UNSPECIFIED, e.g. `water_level`. */
-export function enumTokens(values: Record<string, string | number>, prefix: string): string[] {
-  return Object.keys(values)
-    .filter((k) => k.startsWith(prefix) && !k.endsWith('_UNSPECIFIED'))
-    .map((k) => k.slice(prefix.length).toLowerCase());
-}
-
 /**
  * Reads an enum token (`water_level`, `water-level` or the full `DEVICE_TYPE_WATER_LEVEL`);
  * the error lists every allowed token.
@@ -35,18 +35,18 @@ export function enumValue<E extends number>(
   token: string,
 ): E {
   const name = token.trim().toUpperCase().replace(/-/g, '_');
-  const value = values[name.startsWith(prefix) ? name : `${prefix}${name}`];
-  if (typeof value !== 'number' || value === 0) {
+  const value = enumFromToken(
+    values,
+    prefix,
+    name.startsWith(prefix) ? name.slice(prefix.length) : name,
+  );
+  if (value === undefined) {
     throw new InvalidArgumentError(`must be one of ${enumTokens(values, prefix).join(', ')}.`);
   }
-  return value as E;
+  return value;
 }
 
-/** The token of an enum value, for output: `DEVICE_TYPE_WATER_LEVEL` → `water_level`. */
-export function enumToken(values: Record<string, string | number>, prefix: string, value: number) {
-  const key = Object.keys(values).find((k) => values[k] === value && k.startsWith(prefix));
-  return key ? key.slice(prefix.length).toLowerCase() : String(value);
-}
+export { enumToken, enumTokens };
 
 export const deviceType = (token: string) => enumValue(DeviceType, 'DEVICE_TYPE_', token);
 export const deviceStatus = (token: string) => enumValue(DeviceStatus, 'DEVICE_STATUS_', token);
@@ -171,18 +171,8 @@ export interface DeviceChanges {
 }
 
 /** The update-mask paths the options can change, in mask order. */
-export const UPDATE_PATHS = [
-  'name',
-  'location',
-  'zone',
-  'metrics',
-  'owner_department',
-  'classification',
-  'expected_report_interval',
-  'network',
-  'labels',
-] as const;
-export type UpdatePath = (typeof UPDATE_PATHS)[number];
+export const UPDATE_PATHS = DEVICE_UPDATE_PATHS;
+export type UpdatePath = DeviceUpdatePath;
 
 /** Which option sets which path (`--lat/--lon/--alt` together set `location`). */
 const PATH_OF: Record<Exclude<keyof DeviceChanges, 'type'>, UpdatePath> = {

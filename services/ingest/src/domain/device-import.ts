@@ -1,6 +1,7 @@
 // Bulk import of devices from CSV or GeoJSON: parse each row into a Device (naming the column
 // that is wrong), then plan what the import does with each against the registry. Pure; the
 // handler loads the registered devices and writes the plan in one transaction.
+import { enumFromToken, enumTokens } from '@slimstad/contracts';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import {
   type Device,
@@ -54,15 +55,14 @@ const enumValue = <E extends number>(
   prefix: string,
   token: string,
 ): E => {
-  const key = `${prefix}${token.trim().toUpperCase()}`;
-  const value = values[key];
-  if (typeof value !== 'number' || value === 0) {
-    const allowed = Object.keys(values)
-      .filter((k) => k.startsWith(prefix) && !k.endsWith('UNSPECIFIED'))
-      .map((k) => k.slice(prefix.length).toLowerCase());
-    throw new ColumnError(column, `${JSON.stringify(token)} is not one of ${allowed.join(', ')}`);
+  const value = enumFromToken(values, prefix, token);
+  if (value === undefined) {
+    throw new ColumnError(
+      column,
+      `${JSON.stringify(token)} is not one of ${enumTokens(values, prefix).join(', ')}`,
+    );
   }
-  return value as E;
+  return value;
 };
 
 const numberIn = (column: string, raw: unknown, required: boolean): number | undefined => {

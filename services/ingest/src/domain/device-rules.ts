@@ -1,5 +1,6 @@
 // The registry's rules for a device: what a valid registration is, which fields an update may
 // change, and what changed between two versions. Pure: the API and the importer share them.
+import { DEVICE_UPDATE_PATHS, type DeviceUpdatePath } from '@slimstad/contracts';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import {
   type Device,
@@ -23,18 +24,8 @@ const MAX_METRICS = 32;
 const MAX_LABELS = 32;
 
 /** Fields an update mask may name; `id`, `type` and output-only fields are fixed. */
-export const UPDATABLE_FIELDS = [
-  'name',
-  'location',
-  'zone',
-  'metrics',
-  'owner_department',
-  'classification',
-  'expected_report_interval',
-  'network',
-  'labels',
-] as const;
-export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
+export const UPDATABLE_FIELDS = DEVICE_UPDATE_PATHS;
+export type UpdatableField = DeviceUpdatePath;
 
 /**
  * Canonical form of a registration: trimmed text, DevEUIs in upper case, output-only fields

@@ -1,15 +1,14 @@
 // Reads and writes of the device registry. Every change is written together with its audit
 // row in one transaction; the row ↔ Device mapping lives here and nowhere else.
+import { deviceTypeToken, enumToken } from '@slimstad/contracts';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
 import {
   type Device,
   DeviceStatus,
   type DeviceType,
   deviceTypeFromJSON,
-  deviceTypeToJSON,
-  type NetworkKind,
+  NetworkKind,
   networkKindFromJSON,
-  networkKindToJSON,
 } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { intervalSeconds } from '../domain/device-rules.js';
@@ -20,7 +19,7 @@ import type { Classification } from './reading.table.js';
 type Db = Kysely<IngestDatabase> | Transaction<IngestDatabase>;
 export type DeviceRecord = Selectable<DeviceRow>;
 
-const token = (json: string, prefix: string) => json.slice(prefix.length).toLowerCase();
+const networkKindToken = (kind: NetworkKind) => enumToken(NetworkKind, 'NETWORK_KIND_', kind);
 const CLASSIFICATIONS: Record<Classification, DataClassification> = {
   public: DataClassification.DATA_CLASSIFICATION_PUBLIC,
   internal: DataClassification.DATA_CLASSIFICATION_INTERNAL,
@@ -36,7 +35,7 @@ export function classificationToken(value: DataClassification): Classification {
 export function toRow(device: Device, at: Date): Insertable<DeviceRow> {
   return {
     id: device.id,
-    type: token(deviceTypeToJSON(device.type), 'DEVICE_TYPE_'),
+    type: deviceTypeToken(device.type),
     name: device.name,
     latitude: device.location?.latitude ?? 0,
     longitude: device.location?.longitude ?? 0,
@@ -48,7 +47,7 @@ export function toRow(device: Device, at: Date): Insertable<DeviceRow> {
     owner_department: device.ownerDepartment,
     classification: classificationToken(device.classification),
     expected_interval_s: intervalSeconds(device),
-    network_kind: token(networkKindToJSON(device.network?.kind ?? 0), 'NETWORK_KIND_'),
+    network_kind: networkKindToken(device.network?.kind ?? 0),
     network_id: device.network?.networkId ?? '',
     labels: JSON.stringify(device.labels),
     status: 'active',
@@ -154,7 +153,7 @@ export async function findByNetwork(
   return db
     .selectFrom('device')
     .selectAll()
-    .where('network_kind', '=', token(networkKindToJSON(kind), 'NETWORK_KIND_'))
+    .where('network_kind', '=', networkKindToken(kind))
     .where('network_id', '=', networkId)
     .where('status', '=', 'active')
     .executeTakeFirst();
@@ -174,7 +173,7 @@ export async function networkHolders(
       eb.or(
         keys.map((k) =>
           eb.and([
-            eb('network_kind', '=', token(networkKindToJSON(k.kind), 'NETWORK_KIND_')),
+            eb('network_kind', '=', networkKindToken(k.kind)),
             eb('network_id', '=', k.networkId),
           ]),
         ),
@@ -194,7 +193,7 @@ export interface DeviceFilter {
 export async function listDevices(db: Db, filter: DeviceFilter): Promise<DeviceRecord[]> {
   let query = db.selectFrom('device').selectAll().orderBy('id').limit(filter.limit);
   if (filter.type) {
-    query = query.where('type', '=', token(deviceTypeToJSON(filter.type), 'DEVICE_TYPE_'));
+    query = query.where('type', '=', deviceTypeToken(filter.type));
   }
   if (filter.zone) query = query.where('zone', '=', filter.zone);
   if (filter.status === DeviceStatus.DEVICE_STATUS_ACTIVE)

@@ -4,6 +4,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as controlModule from '../gen/slimstad/lighting/v1/control.js';
+import { ControlSource, LampFailureReason } from '../gen/slimstad/lighting/v1/lighting.js';
 import * as deviceModule from '../gen/slimstad/sensor/v1/device.js';
 import { DeviceType } from '../gen/slimstad/sensor/v1/device.js';
 import * as readingModule from '../gen/slimstad/sensor/v1/reading.js';
@@ -187,11 +189,63 @@ const samples: Record<string, unknown> = {
     receivedAt,
     reading: { ...reading, value: 12.7 },
   }),
+  'slimstad.lighting.v1.LampCommand': controlModule.LampCommand.fromPartial({
+    lampId: 'wp-014',
+    zoneId: 'warandepark',
+    controllerId: 'lc-wp-014',
+    sequence: 1_763_900_000_123n,
+    level: 100,
+    transition: { seconds: 1n, nanos: 500_000_000 },
+    source: ControlSource.CONTROL_SOURCE_PRESENCE,
+    issueTime: observedAt,
+    fallbackLevel: 50,
+    attempt: 2,
+  }),
+  'slimstad.lighting.v1.LightingHeartbeat': controlModule.LightingHeartbeat.fromPartial({
+    zoneId: 'warandepark',
+    sendTime: observedAt,
+    failSafeAfter: { seconds: 30n, nanos: 0 },
+    fallbackLevel: 50,
+  }),
+  'slimstad.lighting.v1.LampCommandAck': controlModule.LampCommandAck.fromPartial({
+    lampId: 'wp-014',
+    controllerId: 'lc-wp-014',
+    sequence: 1_763_900_000_123n,
+    result: controlModule.CommandResult.COMMAND_RESULT_STALE,
+    level: 20,
+    acknowledgeTime: receivedAt,
+  }),
+  'slimstad.lighting.v1.LampFeedback': controlModule.LampFeedback.fromPartial({
+    lampId: 'wp-014',
+    controllerId: 'lc-wp-014',
+    actualLevel: 20,
+    powerWatts: 10.4,
+    failures: [controlModule.ControllerFailure.CONTROLLER_FAILURE_DRIVER],
+    fallbackActive: true,
+    observeTime: observedAt,
+  }),
+  'slimstad.lighting.v1.LampFailed': controlModule.LampFailed.fromPartial({
+    lampId: 'wp-014',
+    zoneId: 'warandepark',
+    controllerId: 'lc-wp-014',
+    reason: LampFailureReason.LAMP_FAILURE_REASON_POWER_MISMATCH,
+    detail: 'draws 1.0 W at 80 %, expected 64.0 W',
+    detectTime: receivedAt,
+    commandedLevel: 80,
+    powerWatts: 1,
+    failures: [controlModule.ControllerFailure.CONTROLLER_FAILURE_LAMP],
+  }),
+  'slimstad.lighting.v1.LampRecovered': controlModule.LampRecovered.fromPartial({
+    lampId: 'wp-014',
+    zoneId: 'warandepark',
+    previousReason: LampFailureReason.LAMP_FAILURE_REASON_UNREACHABLE,
+    recoverTime: receivedAt,
+  }),
 };
 
-// Every generated message of the sensor package, by fully-qualified name.
+// Every generated message of the event packages, by fully-qualified name.
 const generated = new Map<string, unknown>();
-for (const module of [deviceModule, readingModule]) {
+for (const module of [deviceModule, readingModule, controlModule]) {
   for (const [name, value] of Object.entries(module)) {
     if (typeof value === 'object' && value !== null && 'encode' in value && 'decode' in value) {
       generated.set(`${module.protobufPackage}.${name}`, value);

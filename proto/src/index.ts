@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { DeadLetterStream } from './bus.js';
 import type { EventContract, StreamContract } from './contract.js';
 import { ingestEvents, ingestStreams } from './ingest.js';
+import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
 
 export * from './bus.js';
 export * from './contract.js';
 export * from './ingest.js';
+export * from './lighting.js';
 export * from './sensor.js';
 export * from './tokens.js';
 
@@ -30,6 +32,9 @@ export const protoRoot: string =
 /** Slimstad's .proto files, relative to `protoRoot` (a test keeps this list complete). */
 export const protoFiles: readonly string[] = [
   'slimstad/common/v1/common.proto',
+  'slimstad/lighting/v1/control.proto',
+  'slimstad/lighting/v1/lighting.proto',
+  'slimstad/lighting/v1/lighting_service.proto',
   'slimstad/sensor/v1/device.proto',
   'slimstad/sensor/v1/ingest_service.proto',
   'slimstad/sensor/v1/reading.proto',
@@ -41,7 +46,12 @@ export const allStreams: readonly StreamContract[] = [
   DeadLetterStream,
   ...sensorStreams,
   ...ingestStreams,
+  ...lightingStreams,
 ];
 
 /** Every event of the contract. */
-export const allEvents: readonly EventContract<unknown>[] = [...sensorEvents, ...ingestEvents];
+export const allEvents: readonly EventContract<unknown>[] = [
+  ...sensorEvents,
+  ...ingestEvents,
+  ...lightingEvents,
+];

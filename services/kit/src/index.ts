@@ -5,6 +5,7 @@ export * from './bus/decision.js';
 export * as busHeaders from './bus/headers.js';
 export { Namespace } from './bus/namespace.js';
 export * from './bus/outbox.js';
+export * from './clock.js';
 export * from './config.js';
 export * from './db/database.js';
 export * from './db/migrate.js';

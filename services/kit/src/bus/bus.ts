@@ -4,6 +4,7 @@
 // number of times, then parks the message on `deadletter.<durable>` with the reason.
 import {
   type ConsumerMessages,
+  DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -13,7 +14,12 @@ import {
 } from '@nats-io/jetstream';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders } from '@nats-io/nats-core';
 import { type Context, context, SpanKind, trace } from '@opentelemetry/api';
-import { DeadLetterStream, type EventContract, type StreamContract } from '@slimstad/contracts';
+import {
+  DeadLetterStream,
+  type EventContract,
+  type StreamContract,
+  subjectFallsUnder,
+} from '@slimstad/contracts';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { type Carrier, extractTraceContext, injectTraceContext } from '../telemetry/propagation.js';
@@ -56,6 +62,16 @@ export interface ConsumerOptions<T> {
   ackWaitMs?: number;
   /** Messages handled at once (default 1: in stream order). */
   concurrency?: number;
+  /**
+   * Only these subjects of the event (without namespace), e.g. `sensor.reading.presence.*`
+   * for one device type; must fall under the event's pattern. Default: the whole pattern.
+   */
+  subjectFilter?: string;
+  /**
+   * Where a new durable starts: `all` (default) or `new` for events only worth acting on
+   * as they happen (a presence detection an hour old lights nobody's way).
+   */
+  startAt?: 'all' | 'new';
   handle(
     message: T,
     delivery: DeliveryContext,
@@ -162,11 +178,18 @@ export class Bus {
     const ackWaitMs = options.ackWaitMs ?? 30_000;
     const concurrency = options.concurrency ?? 1;
     const streamName = this.ns.stream(options.event.stream);
+    const filter = options.subjectFilter ?? options.event.pattern;
+    if (!subjectFallsUnder(filter, options.event.pattern)) {
+      throw new Error(
+        `consumer ${options.durable}: ${filter} is not within ${options.event.pattern}`,
+      );
+    }
     // One delivery beyond the handler's attempts: if the process dies during the last
     // attempt, that extra delivery still reaches us and is dead-lettered, never dropped.
     await declareConsumer(this.jsm, streamName, {
       durable: options.durable,
-      filterSubject: this.ns.subject(options.event.pattern),
+      filterSubject: this.ns.subject(filter),
+      deliverPolicy: options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
       maxDeliver: maxDeliveries + 1,
       ackWaitMs,
       maxAckPending: Math.max(concurrency * 2, 100),

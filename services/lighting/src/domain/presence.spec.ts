@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { LampSpec } from './model.js';
+import { distanceMeters, PathGraph } from './path-graph.js';
+import { type PresenceSettings, PresenceTracker } from './presence.js';
+
+// A straight path of lamps 25 m apart running east (1° longitude ≈ 70.2 km at 50.85° N), with
+// a side branch at lamp 3.
+const METERS_PER_DEGREE_LON = distanceMeters(
+  { latitude: 50.85, longitude: 4 },
+  { latitude: 50.85, longitude: 5 },
+);
+const lampAt = (
+  i: number,
+  neighbours: string[],
+): Pick<LampSpec, 'id' | 'location' | 'neighbourIds'> => ({
+  id: `l${i}`,
+  location: { latitude: 50.85, longitude: 4 + (i * 25) / METERS_PER_DEGREE_LON },
+  neighbourIds: neighbours,
+});
+const lamps = [
+  lampAt(0, ['l1']),
+  lampAt(1, []), // neighbours listed on one side only are still joined
+  lampAt(2, ['l1', 'l3']),
+  lampAt(3, ['l4', 'b1']),
+  lampAt(4, ['l5']),
+  lampAt(5, ['l6']),
+  lampAt(6, []),
+  {
+    id: 'b1',
+    location: { latitude: 50.85 + 25 / 111_200, longitude: lampAt(3, []).location.longitude },
+    neighbourIds: [],
+  },
+];
+const graph = new PathGraph(lamps);
+const settings: PresenceSettings = {
+  holdMs: 30_000,
+  pedestrian: { distanceMeters: 60, speedMetersPerSecond: 1.25 },
+  cyclist: { distanceMeters: 130, speedMetersPerSecond: 5 },
+};
+
+describe('PathGraph', () => {
+  it('finds lamps within a path distance, both ways and into branches', () => {
+    const near = graph.within('l3', 60);
+    expect([...near.keys()].sort()).toEqual(['b1', 'l1', 'l2', 'l3', 'l4', 'l5']);
+    expect(near.get('l5')).toBeCloseTo(50, 0);
+    expect(near.get('b1')).toBeCloseTo(25, 0);
+  });
+
+  it('measures along the path, not as the crow flies', () => {
+    // l0 → b1: 75 m along l1, l2, l3 then 25 m up the branch = 100 m.
+    expect(graph.within('l0', 200).get('b1')).toBeCloseTo(100, 0);
+  });
+
+  it('knows nothing of unknown lamps', () => {
+    expect(graph.within('nope', 100).size).toBe(0);
+  });
+});
+
+describe('PresenceTracker', () => {
+  it('raises the lamps ahead within the look-ahead of the mode, holding the further ones longer', () => {
+    const tracker = new PresenceTracker();
+    const raised = tracker.detect(
+      { lampIds: ['l0'], mode: 'pedestrian', at: 1_000 },
+      graph,
+      () => settings,
+    );
+    expect([...raised.keys()].sort()).toEqual(['l0', 'l1', 'l2']);
+    expect(raised.get('l0')).toBe(31_000);
+    // 50 m at 1.25 m/s = 40 s more.
+    expect(raised.get('l2')).toBeCloseTo(71_000, -2);
+
+    const cyclist = new PresenceTracker();
+    const far = cyclist.detect(
+      { lampIds: ['l0'], mode: 'cyclist', at: 1_000 },
+      graph,
+      () => settings,
+    );
+    expect([...far.keys()].sort()).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4', 'l5']);
+  });
+
+  it('extends a hold but never shortens it, and lets it lapse', () => {
+    const tracker = new PresenceTracker();
+    tracker.detect({ lampIds: ['l0'], mode: 'pedestrian', at: 0 }, graph, () => settings);
+    const again = tracker.detect(
+      { lampIds: ['l0'], mode: 'pedestrian', at: 10_000 },
+      graph,
+      () => settings,
+    );
+    expect(again.get('l0')).toBe(40_000);
+    const earlier = tracker.detect(
+      { lampIds: ['l0'], mode: 'pedestrian', at: 5_000 },
+      graph,
+      () => settings,
+    );
+    expect(earlier.size).toBe(0);
+    expect(tracker.presenceUntil('l0')).toBe(40_000);
+    expect(tracker.expire(40_000)).toContain('l0');
+    expect(tracker.presenceUntil('l0')).toBeUndefined();
+  });
+});

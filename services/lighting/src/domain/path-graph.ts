@@ -53,12 +53,15 @@ export class PathGraph {
 
   /**
    * Every lamp within `maxMeters` of `start` along the paths, with its path distance
-   * (Dijkstra; `start` itself at 0). The graphs are a few thousand lamps at most and the radius
+   * (Dijkstra; `start` itself at 0), optionally not through the neighbour `notVia`. The
+   * graphs are a few thousand lamps at most and the radius
    * a few hundred metres, so a sorted frontier is plenty.
    */
-  within(start: string, maxMeters: number): Map<string, number> {
+  within(start: string, maxMeters: number, notVia?: string): Map<string, number> {
     const found = new Map<string, number>();
     if (!this.edges.has(start)) return found;
+    // Never back through `notVia`, where the person came from.
+    if (notVia !== undefined) found.set(notVia, Number.NaN);
     const frontier: [string, number][] = [[start, 0]];
     const best = new Map<string, number>([[start, 0]]);
     while (frontier.length > 0) {
@@ -75,6 +78,7 @@ export class PathGraph {
         }
       }
     }
+    if (notVia !== undefined && Number.isNaN(found.get(notVia))) found.delete(notVia);
     return found;
   }
 }

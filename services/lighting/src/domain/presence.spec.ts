@@ -78,6 +78,58 @@ describe('PresenceTracker', () => {
     expect([...far.keys()].sort()).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4', 'l5']);
   });
 
+  it('lights ahead only once the direction shows: the walker came from the lamp that saw them just before', () => {
+    const tracker = new PresenceTracker();
+    const first = tracker.detect(
+      { lampIds: ['l2'], mode: 'pedestrian', at: 0 },
+      graph,
+      () => settings,
+    );
+    expect([...first.keys()].sort()).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4']);
+    // 22 s later at l3 (25 m on): they came from l2, so l2 and beyond are not raised again.
+    const next = tracker.detect(
+      { lampIds: ['l3'], mode: 'pedestrian', at: 22_000 },
+      graph,
+      () => settings,
+    );
+    expect([...next.keys()].sort()).toEqual(['b1', 'l3', 'l4', 'l5']);
+    expect(tracker.presenceUntil('l1')).toBe(first.get('l1'));
+  });
+
+  it('lights every way when people come from several sides, or the earlier sighting is too old', () => {
+    const tracker = new PresenceTracker();
+    tracker.detect({ lampIds: ['l2'], mode: 'pedestrian', at: 0 }, graph, () => settings);
+    tracker.detect({ lampIds: ['l4'], mode: 'pedestrian', at: 1_000 }, graph, () => settings);
+    const both = tracker.detect(
+      { lampIds: ['l3'], mode: 'pedestrian', at: 15_000 },
+      graph,
+      () => settings,
+    );
+    expect(both.has('l2') || tracker.presenceUntil('l2') !== undefined).toBe(true);
+    expect([
+      ...tracker
+        .detect({ lampIds: ['l3'], mode: 'pedestrian', at: 15_000 }, graph, () => settings)
+        .keys(),
+    ]).toEqual([]);
+    const late = new PresenceTracker();
+    late.detect({ lampIds: ['l2'], mode: 'pedestrian', at: 0 }, graph, () => settings);
+    // 25 m at 40 % of 1.25 m/s takes 50 s, plus 3 s of slack: 60 s later is someone else.
+    const other = late.detect(
+      { lampIds: ['l3'], mode: 'pedestrian', at: 60_000 },
+      graph,
+      () => settings,
+    );
+    expect(other.has('l1')).toBe(true);
+    // A cyclist before does not tell a walker's direction.
+    const mixed = new PresenceTracker();
+    mixed.detect({ lampIds: ['l2'], mode: 'cyclist', at: 0 }, graph, () => settings);
+    expect(
+      mixed
+        .detect({ lampIds: ['l3'], mode: 'pedestrian', at: 5_000 }, graph, () => settings)
+        .has('l1'),
+    ).toBe(true);
+  });
+
   it('extends a hold but never shortens it, and lets it lapse', () => {
     const tracker = new PresenceTracker();
     tracker.detect({ lampIds: ['l0'], mode: 'pedestrian', at: 0 }, graph, () => settings);

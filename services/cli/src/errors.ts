@@ -20,6 +20,8 @@ export class CliError extends Error {
 export interface ErrorContext {
   /** The address the command called. */
   api: string;
+  /** The environment variable that sets that address (default: SLIMSTAD_API). */
+  env?: string;
   timeoutMs: number;
 }
 
@@ -34,7 +36,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
   const message = details?.message || error.details;
   switch (error.code) {
     case Status.UNAVAILABLE:
-      return `slimstad: cannot reach ${context.api} (UNAVAILABLE) — is the service running? set --api or SLIMSTAD_API`;
+      return `slimstad: cannot reach ${context.api} (UNAVAILABLE) — is the service running? set --api or ${context.env ?? 'SLIMSTAD_API'}`;
     case Status.DEADLINE_EXCEEDED:
       return `slimstad: ${context.api} did not answer within ${context.timeoutMs} ms (DEADLINE_EXCEEDED) — raise --timeout or check the service`;
     case Status.UNIMPLEMENTED:

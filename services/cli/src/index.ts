@@ -9,4 +9,11 @@ export {
   toJson,
   type Writer,
 } from './output.js';
-export { buildProgram, type Cli, type GlobalOptions, type Io, run } from './program.js';
+export {
+  buildProgram,
+  type Cli,
+  type GlobalOptions,
+  type Io,
+  run,
+  type ServiceAddress,
+} from './program.js';

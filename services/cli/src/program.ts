@@ -18,6 +18,17 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
+/**
+ * Where a service's API is when `--api` is not given, for services that do not listen on
+ * $SLIMSTAD_API (ingest's address): their own variable, then their local port.
+ */
+export interface ServiceAddress {
+  /** The environment variable holding the address, e.g. SLIMSTAD_LIGHTING_API. */
+  env: string;
+  /** The address when the variable is unset, e.g. 127.0.0.1:50053. */
+  fallback: string;
+}
+
 export interface GlobalOptions {
   api: string;
   token: string | undefined;
@@ -28,11 +39,17 @@ export interface GlobalOptions {
 /** What a command gets to do its work; see commands/index.ts to add one. */
 export interface Cli {
   io: Io;
-  /** The global options as they apply to the running command (flags, then environment). */
-  globals(command: Command): GlobalOptions;
+  /**
+   * The global options as they apply to the running command (flags, then environment);
+   * `service` says where the API is when --api is not given (default: $SLIMSTAD_API).
+   */
+  globals(command: Command, service?: ServiceAddress): GlobalOptions;
   /** Writes a result in the chosen output format. */
   print<Row>(command: Command, result: Result<Row>): void;
-  /** A client for a Slimstad API with the token, trace context and --timeout; closed after the command. */
+  /**
+   * A client for a Slimstad API with the token, trace context and --timeout; closed after the
+   * command. `service` as for globals().
+   */
   client<C extends grpc.Client>(
     command: Command,
     Ctor: new (
@@ -40,6 +57,7 @@ export interface Cli {
       credentials: grpc.ChannelCredentials,
       options?: Partial<grpc.ClientOptions>,
     ) => C,
+    service?: ServiceAddress,
   ): C;
   /** Sets the exit code of a command that completed but must report failure (e.g. NOT_SERVING). */
   setExitCode(code: number): void;
@@ -62,10 +80,12 @@ function parseOutput(value: string): OutputFormat {
 interface RunState {
   exitCode: number;
   clients: grpc.Client[];
+  /** The address the command called and the variable that sets it, for error messages. */
+  target?: { api: string; env: string };
 }
 
 function createCli(io: Io, state: RunState): Cli {
-  const globals = (command: Command): GlobalOptions => {
+  const globals = (command: Command, service?: ServiceAddress): GlobalOptions => {
     const options = command.optsWithGlobals<{
       api?: string;
       token?: string;
@@ -73,7 +93,9 @@ function createCli(io: Io, state: RunState): Cli {
       timeout?: number;
     }>();
     return {
-      api: options.api ?? io.env.SLIMSTAD_API ?? DEFAULT_API,
+      api:
+        options.api ??
+        (service ? io.env[service.env] || service.fallback : (io.env.SLIMSTAD_API ?? DEFAULT_API)),
       // Never a commander default: defaults are shown in --help, and a token must not be.
       token: options.token ?? (io.env.SLIMSTAD_TOKEN || undefined),
       output: options.output ?? 'table',
@@ -86,8 +108,9 @@ function createCli(io: Io, state: RunState): Cli {
     print(command, result) {
       io.stdout.write(render(globals(command).output, result));
     },
-    client(command, Ctor) {
-      const { api, token, timeoutMs } = globals(command);
+    client(command, Ctor, service) {
+      const { api, token, timeoutMs } = globals(command, service);
+      state.target = { api, env: service?.env ?? 'SLIMSTAD_API' };
       const client = createClient(Ctor, api, { token, deadlineMs: timeoutMs });
       state.clients.push(client);
       return client;
@@ -168,6 +191,8 @@ export async function run(
     const options = program.opts<{ api?: string; timeout?: number }>();
     const context = {
       api: options.api ?? fullIo.env.SLIMSTAD_API ?? DEFAULT_API,
+      env: 'SLIMSTAD_API',
+      ...state.target,
       timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     };
     fullIo.stderr.write(`${describeError(error, context)}\n`);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Cli } from '../program.js';
 import { devices } from './devices.js';
 import { health } from './health.js';
+import { lighting } from './lighting.js';
 import { quarantine } from './quarantine.js';
 import { readings } from './readings.js';
 import { services } from './services.js';
@@ -22,4 +23,5 @@ export const commands: readonly CliCommand[] = [
   devices,
   readings,
   quarantine,
+  lighting,
 ];

@@ -162,14 +162,19 @@ describe('lamp control through NATS', () => {
     }
   });
 
-  it('raises the lamps ahead of a walker within the look-ahead, and only those', async () => {
+  it('raises the lamps ahead of a walker within the look-ahead, in time for them, and only those', async () => {
     await detect('pr-pk-1');
-    // pk-1 (0 m), pk-2 (25 m), pk-3 (50 m) are within 60 m; pk-4 (75 m) is not.
-    for (const id of ['pk-1', 'pk-2', 'pk-3']) {
-      const s = await confirmed(id, 100);
-      expect(s.source).toBe(ControlSource.CONTROL_SOURCE_PRESENCE);
-      expect(s.presenceUntil).toBeDefined();
-    }
+    const s1 = await confirmed('pk-1', 100);
+    expect(s1.source).toBe(ControlSource.CONTROL_SOURCE_PRESENCE);
+    // pk-2 (25 m) and pk-3 (50 m) rise shortly before the walker could reach them: 6 s
+    // (ramp and margin) before arriving at 1.5 × 1.25 m/s, i.e. after 7.3 s and 20.7 s.
+    expect((await state('pk-2')).commandedLevel).toBe(20);
+    f.clock.advance(8_000);
+    await confirmed('pk-2', 100);
+    expect((await state('pk-3')).commandedLevel).toBe(20);
+    f.clock.advance(13_000);
+    await confirmed('pk-3', 100);
+    // pk-4 (75 m) is beyond the 60 m look-ahead.
     expect((await state('pk-4')).commandedLevel).toBe(20);
     // The controller ramps up in the profile's 1 s.
     expect(fleet.levelAt('pk-3', f.clock.now() + 1_000)).toBe(100);
@@ -182,8 +187,8 @@ describe('lamp control through NATS', () => {
   });
 
   it('lets the hold lapse: farther lamps hold longer, then all ramp down slowly', async () => {
-    // pk-1 holds 30 s; pk-3, 50 m ahead, 30 s + 40 s of walking.
-    f.clock.advance(31_000);
+    // 21 s have passed. pk-1 holds 30 s; pk-3, 50 m ahead, 30 s + 40 s of walking.
+    f.clock.advance(10_000);
     await confirmed('pk-1', 20);
     expect((await state('pk-3')).commandedLevel).toBe(100);
     f.clock.advance(40_000);

@@ -10,7 +10,14 @@ import {
   type LampFeedback,
 } from '@slimstad/contracts/gen/slimstad/lighting/v1/control';
 import type { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
-import { type Bus, type Clock, enqueueEvent, type Logger, type Metrics } from '@slimstad/kit';
+import {
+  type Bus,
+  type Clock,
+  enqueueEvent,
+  type Logger,
+  type Metrics,
+  realDelay,
+} from '@slimstad/kit';
 import type { Kysely } from 'kysely';
 import {
   acknowledge,
@@ -121,7 +128,7 @@ export class LightingEngine {
   private readonly presence = new PresenceTracker();
   private readonly meter: EnergyMeter;
   private pendingEnergy: EnergyBooking[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private ticking: Promise<void> | undefined;
   private lastPersist = 0;
   private stopped = false;
@@ -205,8 +212,8 @@ export class LightingEngine {
       this.meter.track(rt.spec, rt.actualLevel ?? 0, from);
     }
     this.updateStatusGauge();
-    this.timers.push(setInterval(() => void this.tick(), this.o.tickMs));
-    this.timers.push(setInterval(() => void this.heartbeat(), this.o.heartbeatMs));
+    this.timers.add(setInterval(() => void this.tick(), this.o.tickMs));
+    this.timers.add(setInterval(() => void this.heartbeat(), this.o.heartbeatMs));
     await this.tick();
     await this.heartbeat();
   }
@@ -214,7 +221,8 @@ export class LightingEngine {
   /** Stops the loop after a last evaluation, and saves state and energy. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     await this.ticking;
     await this.persist(true);
   }
@@ -267,7 +275,12 @@ export class LightingEngine {
       const zoneId = this.lamps.get(lampId)?.spec.zoneId ?? '';
       return this.profileOf(zoneId);
     });
-    await this.evaluate(raised.keys());
+    const rising: string[] = [];
+    for (const [lampId, hold] of raised) {
+      if (hold.from <= now) rising.push(lampId);
+      else this.evaluateAt(lampId, hold.from);
+    }
+    await this.evaluate(rising);
     this.m.latency.observe((this.realNow() - receivedRealMs) / 1000);
   }
 
@@ -315,6 +328,21 @@ export class LightingEngine {
     await this.setHealth(rt, assessed);
   }
 
+  /** Evaluates a lamp when its scheduled rise comes (on the clock; the tick is the safety net). */
+  private evaluateAt(lampId: string, at: number): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (!this.stopped)
+          void this.evaluate([lampId]).catch((error) =>
+            this.o.log.warn({ err: error }, 'evaluation failed'),
+          );
+      },
+      realDelay(this.o.clock, at - this.o.clock.now()),
+    );
+    this.timers.add(timer);
+  }
+
   /** Evaluates lamps and sends the commands their new levels need. */
   private async evaluate(lampIds: Iterable<string>): Promise<void> {
     const now = this.o.clock.now();
@@ -335,7 +363,7 @@ export class LightingEngine {
       const decision = decideLamp({
         lamp: rt.spec,
         mode,
-        presenceUntil: this.presence.presenceUntil(id),
+        presenceUntil: this.presence.activeUntil(id, now),
         overrides: this.overrides,
         now,
       });

@@ -34,6 +34,7 @@ const lamps = [
 const graph = new PathGraph(lamps);
 const settings: PresenceSettings = {
   holdMs: 30_000,
+  rampUpMs: 1_000,
   pedestrian: { distanceMeters: 60, speedMetersPerSecond: 1.25 },
   cyclist: { distanceMeters: 130, speedMetersPerSecond: 5 },
 };
@@ -65,9 +66,11 @@ describe('PresenceTracker', () => {
       () => settings,
     );
     expect([...raised.keys()].sort()).toEqual(['l0', 'l1', 'l2']);
-    expect(raised.get('l0')).toBe(31_000);
-    // 50 m at 1.25 m/s = 40 s more.
-    expect(raised.get('l2')).toBeCloseTo(71_000, -2);
+    expect(raised.get('l0')).toEqual({ from: 1_000, until: 31_000 });
+    // 50 m at 1.25 m/s = 40 s more; the earliest arrival (at 1.875 m/s) is after 26.7 s, so
+    // the lamp rises 6 s (ramp and margin) before that.
+    expect(raised.get('l2')?.until).toBeCloseTo(71_000, -2);
+    expect(raised.get('l2')?.from).toBeCloseTo(21_667, -2);
 
     const cyclist = new PresenceTracker();
     const far = cyclist.detect(
@@ -93,7 +96,7 @@ describe('PresenceTracker', () => {
       () => settings,
     );
     expect([...next.keys()].sort()).toEqual(['b1', 'l3', 'l4', 'l5']);
-    expect(tracker.presenceUntil('l1')).toBe(first.get('l1'));
+    expect(tracker.presenceUntil('l1')).toBe(first.get('l1')?.until);
   });
 
   it('lights every way when people come from several sides, or the earlier sighting is too old', () => {
@@ -130,6 +133,23 @@ describe('PresenceTracker', () => {
     ).toBe(true);
   });
 
+  it('holds a lamp ahead from shortly before the person can arrive, not at once', () => {
+    const tracker = new PresenceTracker();
+    const raised = tracker.detect(
+      { lampIds: ['l0'], mode: 'pedestrian', at: 0 },
+      graph,
+      () => settings,
+    );
+    const hold = raised.get('l2');
+    expect(tracker.activeUntil('l0', 0)).toBe(30_000);
+    expect(tracker.activeUntil('l2', 0)).toBeUndefined();
+    expect(tracker.activeUntil('l2', hold?.from ?? 0)).toBe(hold?.until);
+    // A second walker's later hold on the same lamp is kept apart, not merged across the gap.
+    tracker.detect({ lampIds: ['l2'], mode: 'pedestrian', at: 200_000 }, graph, () => settings);
+    expect(tracker.activeUntil('l2', 100_000)).toBeUndefined();
+    expect(tracker.activeUntil('l2', 200_000)).toBe(230_000);
+  });
+
   it('extends a hold but never shortens it, and lets it lapse', () => {
     const tracker = new PresenceTracker();
     tracker.detect({ lampIds: ['l0'], mode: 'pedestrian', at: 0 }, graph, () => settings);
@@ -138,7 +158,7 @@ describe('PresenceTracker', () => {
       graph,
       () => settings,
     );
-    expect(again.get('l0')).toBe(40_000);
+    expect(again.get('l0')).toEqual({ from: 0, until: 40_000 });
     const earlier = tracker.detect(
       { lampIds: ['l0'], mode: 'pedestrian', at: 5_000 },
       graph,

@@ -1,7 +1,7 @@
 // `pnpm bench:lighting [--profile FILE]`: replays a night of walkers and cyclists through the
 // real lighting service (spawned), NATS and Postgres on this machine, with simulated lamp
-// controllers, on a clock BENCH_SPEED times faster than real time (default 180: a winter night
-// in about five minutes). Passers move along their routes; each lamp's presence sensor sees
+// controllers, on a clock BENCH_SPEED times faster than real time (default 120: a winter night
+// in about seven minutes). Passers move along their routes; each lamp's presence sensor sees
 // them at the profile's detection range and publishes a presence reading as ingest would; when
 // a passer comes within `litWithinMeters` of a lamp, and when under it, the lamp's controller
 // must show at least the presence level.
@@ -38,7 +38,7 @@ import { loadBenchProfile } from '../profiles/profile-file.js';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const KEY = 'bench-lighting-secret-0123456789abcdef';
-const SPEED = Number(process.env.BENCH_SPEED ?? 180);
+const SPEED = Number(process.env.BENCH_SPEED ?? 120);
 const SETUP_S = Number(process.env.BENCH_SETUP_S ?? 30);
 
 const say = (message: string) => process.stderr.write(`[bench:lighting] ${message}\n`);
@@ -63,6 +63,16 @@ const percentile = (sorted: number[], p: number) =>
     ? 0
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
 
+/** p50/p99 upper bounds (ms) from a Prometheus histogram's cumulative buckets. */
+function histogramSummary(text: string, name: string): string {
+  const buckets = [
+    ...text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm')),
+  ].map((m) => [Number(m[1]), Number(m[2])] as const);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  const bound = (q: number) => buckets.find(([, n]) => n >= q * total)?.[0] ?? Number.NaN;
+  return `n=${total} p50≤${bound(0.5) * 1000} ms p99≤${bound(0.99) * 1000} ms`;
+}
+
 type ReplayEvent =
   | { t: number; kind: 'detect'; lampId: string; passer: number }
   | { t: number; kind: 'check'; lampId: string; passer: number };
@@ -79,23 +89,23 @@ async function main() {
     `${file.name}: ${file.lamps.length} lamps, ${file.passers.length} passers, ${((replayEnd - replayStart) / 3_600_000).toFixed(1)} h at ${SPEED}× → ${((replayEnd - replayStart) / SPEED / 60_000).toFixed(1)} min`,
   );
 
-  // Where each passer is when: detections at `detectionRangeMeters` before each lamp, checks
-  // at `litWithinMeters` before it and under it. Passers approach from outside the first lamp.
+  // Where each passer is when: a lamp's sensors see them at its detection range before it;
+  // the checks are at `litWithinMeters` before it and under it. `start` is when a passer is
+  // at the first lamp: they come from the street before that.
   const events: ReplayEvent[] = [];
-  const R = file.detectionRangeMeters;
   const L = file.litWithinMeters;
   file.passers.forEach((passer, index) => {
     const start = Date.parse(passer.start);
-    const s0 = -(R + 5);
+    const at = (s: number) => start + (s / passer.speedMps) * 1000;
     let along = 0;
     passer.route.forEach((lampId, k) => {
+      const lamp = lamps.get(lampId);
       if (k > 0) {
-        const a = lamps.get(passer.route[k - 1] as string);
-        const b = lamps.get(lampId);
-        if (a && b) along += distanceMeters(a.location, b.location);
+        const previous = lamps.get(passer.route[k - 1] as string);
+        if (previous && lamp) along += distanceMeters(previous.location, lamp.location);
       }
-      const at = (s: number) => start + ((s - s0) / passer.speedMps) * 1000;
-      events.push({ t: at(along - R), kind: 'detect', lampId, passer: index });
+      const range = lamp?.detectionRangeMeters ?? file.detectionRangeMeters;
+      events.push({ t: at(along - range), kind: 'detect', lampId, passer: index });
       events.push({ t: at(along - L), kind: 'check', lampId, passer: index });
       events.push({ t: at(along), kind: 'check', lampId, passer: index });
     });
@@ -106,6 +116,7 @@ async function main() {
   const database = await createTestDatabase(infra.databaseUrl, 'benchlighting');
   const ns = createTestNamespace(infra.natsUrl, 'benchlighting');
   const grpcPort = await freePort();
+  const opsPort = await freePort();
   const anchor = Date.now() + SETUP_S * 1000;
   const clock = scaledClock({ startMs: replayStart, speed: SPEED, anchorRealMs: anchor });
   const service = spawn(
@@ -121,7 +132,7 @@ async function main() {
         NATS_NAMESPACE: ns.namespace,
         AUTH_JWT_KEY: KEY,
         GRPC_PORT: String(grpcPort),
-        OPS_PORT: '0',
+        OPS_PORT: String(opsPort),
         LISTEN_HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         CLOCK_START: file.replay.start,
@@ -347,6 +358,11 @@ async function main() {
     );
     say(
       `detection → command at the controller: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${(sorted.at(-1) ?? 0).toFixed(1)} ms; replay loop lag max ${maxLagMs.toFixed(0)} ms; ${fleet.commandsReceived} commands`,
+    );
+    // The service's own view: receipt of a detection to its commands published.
+    const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+    say(
+      `service-side detection → commands published: ${histogramSummary(metrics, 'slimstad_lighting_detection_to_command_seconds')}`,
     );
     await fleet.stop();
     console.log(

@@ -31,6 +31,8 @@ const lampSchema = z.strictObject({
   minLevel: percent,
   neighbours: z.array(id),
   detectors: z.array(id),
+  /** This lamp's sensors see this far (e.g. a gate sensor watching the approach); default: the file's. */
+  detectionRangeMeters: z.number().positive().optional(),
 });
 
 const passerSchema = z.strictObject({

@@ -166,8 +166,9 @@ describe('lamp control through NATS', () => {
     await detect('pr-pk-1');
     const s1 = await confirmed('pk-1', 100);
     expect(s1.source).toBe(ControlSource.CONTROL_SOURCE_PRESENCE);
-    // pk-2 (25 m) and pk-3 (50 m) rise shortly before the walker could reach them: 6 s
-    // (ramp and margin) before arriving at 1.5 × 1.25 m/s, i.e. after 7.3 s and 20.7 s.
+    // pk-2 (25 m) and pk-3 (50 m) rise shortly before the walker could reach their pools of
+    // light (10 m short of them) at 1.5 × 1.25 m/s, less 1 s of ramp and 4 s of margin:
+    // after 3 s and 16.3 s.
     expect((await state('pk-2')).commandedLevel).toBe(20);
     f.clock.advance(8_000);
     await confirmed('pk-2', 100);

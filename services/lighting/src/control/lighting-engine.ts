@@ -271,11 +271,15 @@ export class LightingEngine {
       return void this.m.detections.inc({ mode, outcome: 'stale' });
     }
     this.m.detections.inc({ mode, outcome: 'accepted' });
-    const raised = this.presence.detect({ lampIds, mode, at: now }, this.graph, (lampId) => {
-      const zoneId = this.lamps.get(lampId)?.spec.zoneId ?? '';
-      return this.profileOf(zoneId);
-    });
-    const rising: string[] = [];
+    const { raised, withdrawn } = this.presence.detect(
+      { lampIds, mode, at: now },
+      this.graph,
+      (lampId) => {
+        const zoneId = this.lamps.get(lampId)?.spec.zoneId ?? '';
+        return this.profileOf(zoneId);
+      },
+    );
+    const rising: string[] = [...withdrawn];
     for (const [lampId, hold] of raised) {
       if (hold.from <= now) rising.push(lampId);
       else this.evaluateAt(lampId, hold.from);

@@ -58,114 +58,81 @@ describe('PathGraph', () => {
 });
 
 describe('PresenceTracker', () => {
-  it('raises the lamps ahead within the look-ahead of the mode, holding the further ones longer', () => {
-    const tracker = new PresenceTracker();
-    const raised = tracker.detect(
-      { lampIds: ['l0'], mode: 'pedestrian', at: 1_000 },
-      graph,
-      () => settings,
-    );
-    expect([...raised.keys()].sort()).toEqual(['l0', 'l1', 'l2']);
+  const detect = (
+    t: PresenceTracker,
+    lamp: string,
+    at: number,
+    mode: 'pedestrian' | 'cyclist' = 'pedestrian',
+  ) => t.detect({ lampIds: [lamp], mode, at }, graph, () => settings);
+  const keys = (m: { keys(): Iterable<string> }) => [...m.keys()].sort();
+
+  it('raises the lamps within the look-ahead of the mode, holding the further ones longer', () => {
+    const { raised } = detect(new PresenceTracker(), 'l0', 1_000);
+    expect(keys(raised)).toEqual(['l0', 'l1', 'l2']);
     expect(raised.get('l0')).toEqual({ from: 1_000, until: 31_000 });
-    // 50 m at 1.25 m/s = 40 s more; the earliest arrival (at 1.875 m/s) is after 26.7 s, so
-    // the lamp rises 6 s (ramp and margin) before that.
+    // 50 m at 1.25 m/s = 40 s more to hold.
     expect(raised.get('l2')?.until).toBeCloseTo(71_000, -2);
-    expect(raised.get('l2')?.from).toBeCloseTo(21_667, -2);
-
-    const cyclist = new PresenceTracker();
-    const far = cyclist.detect(
-      { lampIds: ['l0'], mode: 'cyclist', at: 1_000 },
-      graph,
-      () => settings,
-    );
-    expect([...far.keys()].sort()).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4', 'l5']);
+    const far = detect(new PresenceTracker(), 'l0', 1_000, 'cyclist').raised;
+    expect(keys(far)).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4', 'l5']);
   });
 
-  it('lights ahead only once the direction shows: the walker came from the lamp that saw them just before', () => {
+  it('raises a lamp ahead shortly before the person can reach its pool of light, not at once', () => {
     const tracker = new PresenceTracker();
-    const first = tracker.detect(
-      { lampIds: ['l2'], mode: 'pedestrian', at: 0 },
-      graph,
-      () => settings,
-    );
-    expect([...first.keys()].sort()).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4']);
-    // 22 s later at l3 (25 m on): they came from l2, so l2 and beyond are not raised again.
-    const next = tracker.detect(
-      { lampIds: ['l3'], mode: 'pedestrian', at: 22_000 },
-      graph,
-      () => settings,
-    );
-    expect([...next.keys()].sort()).toEqual(['b1', 'l3', 'l4', 'l5']);
-    expect(tracker.presenceUntil('l1')).toBe(first.get('l1')?.until);
-  });
-
-  it('lights every way when people come from several sides, or the earlier sighting is too old', () => {
-    const tracker = new PresenceTracker();
-    tracker.detect({ lampIds: ['l2'], mode: 'pedestrian', at: 0 }, graph, () => settings);
-    tracker.detect({ lampIds: ['l4'], mode: 'pedestrian', at: 1_000 }, graph, () => settings);
-    const both = tracker.detect(
-      { lampIds: ['l3'], mode: 'pedestrian', at: 15_000 },
-      graph,
-      () => settings,
-    );
-    expect(both.has('l2') || tracker.presenceUntil('l2') !== undefined).toBe(true);
-    expect([
-      ...tracker
-        .detect({ lampIds: ['l3'], mode: 'pedestrian', at: 15_000 }, graph, () => settings)
-        .keys(),
-    ]).toEqual([]);
-    const late = new PresenceTracker();
-    late.detect({ lampIds: ['l2'], mode: 'pedestrian', at: 0 }, graph, () => settings);
-    // 25 m at 40 % of 1.25 m/s takes 50 s, plus 3 s of slack: 60 s later is someone else.
-    const other = late.detect(
-      { lampIds: ['l3'], mode: 'pedestrian', at: 60_000 },
-      graph,
-      () => settings,
-    );
-    expect(other.has('l1')).toBe(true);
-    // A cyclist before does not tell a walker's direction.
-    const mixed = new PresenceTracker();
-    mixed.detect({ lampIds: ['l2'], mode: 'cyclist', at: 0 }, graph, () => settings);
-    expect(
-      mixed
-        .detect({ lampIds: ['l3'], mode: 'pedestrian', at: 5_000 }, graph, () => settings)
-        .has('l1'),
-    ).toBe(true);
-  });
-
-  it('holds a lamp ahead from shortly before the person can arrive, not at once', () => {
-    const tracker = new PresenceTracker();
-    const raised = tracker.detect(
-      { lampIds: ['l0'], mode: 'pedestrian', at: 0 },
-      graph,
-      () => settings,
-    );
-    const hold = raised.get('l2');
+    const hold = detect(tracker, 'l0', 0).raised.get('l2');
+    // 40 m to l2's pool at 1.5 × 1.25 m/s = 21.3 s, less 1 s of ramp and 4 s of margin.
+    expect(hold?.from).toBeCloseTo(16_333, -1);
     expect(tracker.activeUntil('l0', 0)).toBe(30_000);
     expect(tracker.activeUntil('l2', 0)).toBeUndefined();
     expect(tracker.activeUntil('l2', hold?.from ?? 0)).toBe(hold?.until);
-    // A second walker's later hold on the same lamp is kept apart, not merged across the gap.
-    tracker.detect({ lampIds: ['l2'], mode: 'pedestrian', at: 200_000 }, graph, () => settings);
+    // A second walker's later hold on the same lamp stands apart.
+    detect(tracker, 'l2', 200_000);
     expect(tracker.activeUntil('l2', 100_000)).toBeUndefined();
     expect(tracker.activeUntil('l2', 200_000)).toBe(230_000);
   });
 
-  it('extends a hold but never shortens it, and lets it lapse', () => {
+  it('goes ahead only once the direction shows, and gives up the branches not taken', () => {
     const tracker = new PresenceTracker();
-    tracker.detect({ lampIds: ['l0'], mode: 'pedestrian', at: 0 }, graph, () => settings);
-    const again = tracker.detect(
-      { lampIds: ['l0'], mode: 'pedestrian', at: 10_000 },
-      graph,
-      () => settings,
-    );
-    expect(again.get('l0')).toEqual({ from: 0, until: 40_000 });
-    const earlier = tracker.detect(
-      { lampIds: ['l0'], mode: 'pedestrian', at: 5_000 },
-      graph,
-      () => settings,
-    );
-    expect(earlier.size).toBe(0);
-    expect(tracker.presenceUntil('l0')).toBe(40_000);
+    expect(keys(detect(tracker, 'l2', 0).raised)).toEqual(['b1', 'l0', 'l1', 'l2', 'l3', 'l4']);
+    // 22 s later at l3, 25 m on: they came from l2. Ahead: l3, l4, l5 and the branch b1; the
+    // first sighting's holds behind l2 (l1, l0) are withdrawn; l2 keeps its own.
+    const next = detect(tracker, 'l3', 22_000);
+    expect(keys(next.raised)).toEqual(['b1', 'l3', 'l4', 'l5']);
+    expect(keys(next.withdrawn)).toEqual(['l0', 'l1']);
+    expect(tracker.activeUntil('l1', 22_000)).toBeUndefined();
+    expect(tracker.activeUntil('l2', 22_000)).toBe(30_000);
+  });
+
+  it('keeps what others hold when it gives up a branch', () => {
+    const tracker = new PresenceTracker();
+    detect(tracker, 'l0', 0); // someone else at l0 holds l0, l1, l2
+    detect(tracker, 'l2', 1_000);
+    detect(tracker, 'l3', 20_000); // the second walker went on from l2 to l3
+    expect(tracker.activeUntil('l1', 20_000)).toBeDefined();
+  });
+
+  it('lights every way when people come from several sides, or the earlier sighting is too old', () => {
+    const tracker = new PresenceTracker();
+    detect(tracker, 'l2', 0);
+    detect(tracker, 'l4', 1_000);
+    const both = detect(tracker, 'l3', 15_000);
+    expect(both.withdrawn.size).toBe(0);
+    expect(tracker.activeUntil('l2', 15_000)).toBeDefined();
+    const late = new PresenceTracker();
+    detect(late, 'l2', 0);
+    // 25 m at 40 % of 1.25 m/s takes 50 s, plus 3 s of slack: 60 s later is someone else.
+    expect(detect(late, 'l3', 60_000).raised.has('l1')).toBe(true);
+    // A cyclist before does not tell a walker's direction.
+    const mixed = new PresenceTracker();
+    detect(mixed, 'l2', 0, 'cyclist');
+    expect(detect(mixed, 'l3', 5_000).raised.has('l1')).toBe(true);
+  });
+
+  it('reports only holds that grow, and lets them lapse', () => {
+    const tracker = new PresenceTracker();
+    detect(tracker, 'l0', 0);
+    expect(detect(tracker, 'l0', 10_000).raised.get('l0')).toEqual({ from: 10_000, until: 40_000 });
+    expect(detect(tracker, 'l0', 5_000).raised.size).toBe(0);
+    expect(tracker.activeUntil('l0', 35_000)).toBe(40_000);
     expect(tracker.expire(40_000)).toContain('l0');
     expect(tracker.presenceUntil('l0')).toBeUndefined();
   });

@@ -104,6 +104,43 @@ describe('publish and consume', () => {
   });
 });
 
+describe('narrower consumers', () => {
+  it('take only the subjects of their filter, and a new one may start at new messages', async () => {
+    await f.bus.publish(ReadingRecorded, { type: 'presence', device: 'pr-1' }, reading(1n), {
+      msgId: 'old',
+    });
+    const presence: string[] = [];
+    await f.bus.consume({
+      event: ReadingRecorded,
+      durable: 'test--presence-new',
+      subjectFilter: 'sensor.reading.presence.*',
+      startAt: 'new',
+      handle: (_, d) => {
+        presence.push(d.msgId ?? '');
+        return ack();
+      },
+    });
+    await f.bus.publish(ReadingRecorded, params, reading(2n), { msgId: 'water' });
+    await f.bus.publish(ReadingRecorded, { type: 'presence', device: 'pr-1' }, reading(3n), {
+      msgId: 'new',
+    });
+    await vi.waitFor(() => expect(presence).toEqual(['new']));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(presence).toEqual(['new']);
+  });
+
+  it('refuse a filter outside the event', async () => {
+    await expect(
+      f.bus.consume({
+        event: ReadingRecorded,
+        durable: 'test--wrong',
+        subjectFilter: 'lighting.command.*.*',
+        handle: () => ack(),
+      }),
+    ).rejects.toThrow(/is not within sensor.reading.\*.\*/);
+  });
+});
+
 describe('failure handling', () => {
   it('redelivers a throwing handler with backoff, then dead-letters it with the reason', async () => {
     const attempts: { delivery: number; at: number }[] = [];

@@ -255,6 +255,34 @@ describe('overrides', () => {
   });
 });
 
+describe('zones, lamps and profiles', () => {
+  it('may be changed by admins only, and every change is audited with who did it', async () => {
+    const { profile } = await viewer.getProfile({ zoneId: 'park' });
+    const denied = await operator.setProfile({ profile: profile! }).catch((e) => e);
+    expect(isServiceError(denied) && denied.code).toBe(7);
+    const audit = await auditOf(f.database.db, 'zone:park');
+    expect(audit.map((r) => [r.action, r.actor])).toEqual([
+      ['zone.create', 'ada'],
+      ['profile.set', 'ada'],
+    ]);
+    expect((await auditOf(f.database.db, 'lamp:pk-3'))[0]).toMatchObject({
+      action: 'lamp.create',
+      actor: 'ada',
+    });
+  });
+
+  it('refuses a profile level below a lamp minimum, naming the field and the lamp', async () => {
+    const { profile } = await viewer.getProfile({ zoneId: 'park' });
+    const error = await admin
+      .setProfile({ profile: { ...profile!, weekday: { baseLevel: 5, presenceLevel: 100 } } })
+      .catch((e) => e);
+    expect(isServiceError(error) && error.code).toBe(3);
+    expect(String(error.details)).toContain(
+      'profile.weekday.base_level 5 % is below the minimum level 10 % of lamp pk-1',
+    );
+  });
+});
+
 describe('lamp failures', () => {
   it('retries a command the controller does not acknowledge, then declares the lamp unreachable', async () => {
     await fleet.setFault('pk-6', { unresponsive: true });

@@ -375,8 +375,8 @@ export function generatePark(): BenchProfile {
   const width = Math.max(3, String(graph.length).length);
   const ids = graph.map((_, i) => `wp-${String(i + 1).padStart(width, '0')}`);
   const byNumber = (a: number, b: number) => a - b;
-  // Gate sensors watch the approach from the street (radar, 40 m); the others their lamp's
-  // stretch of path (12 m).
+  // Gate sensors watch the approach from the street (25 m); the others their lamp's stretch
+  // of path (12 m).
   const gates = new Set(GATES.map((g) => graph.findIndex((l) => dist(l.at, g.at) < 0.5)));
   const lamps: BenchLamp[] = graph.map((lamp, i) => ({
     id: ids[i]!,
@@ -385,7 +385,7 @@ export function generatePark(): BenchProfile {
     minLevel: 10,
     neighbours: [...lamp.neighbours].sort(byNumber).map((n) => ids[n]!),
     detectors: [`pr-${ids[i]}`],
-    ...(gates.has(i) ? { detectionRangeMeters: 40 } : {}),
+    ...(gates.has(i) ? { detectionRangeMeters: 25 } : {}),
   }));
   return {
     name: 'Warandepark, Brussels — a winter night',
@@ -403,8 +403,9 @@ export function generatePark(): BenchProfile {
       holdSeconds: 30,
       rampUpSeconds: 0.5,
       rampDownSeconds: 20,
-      pedestrian: { distanceMeters: 60, speedMetersPerSecond: 1.4 },
-      cyclist: { distanceMeters: 150, speedMetersPerSecond: 5.5 },
+      // A detector at every lamp: the look-ahead need only reach past the next one or two.
+      pedestrian: { distanceMeters: 40, speedMetersPerSecond: 1.4 },
+      cyclist: { distanceMeters: 100, speedMetersPerSecond: 5.5 },
       fallbackLevel: 50,
     },
     replay: { ...REPLAY },

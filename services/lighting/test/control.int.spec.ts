@@ -4,7 +4,7 @@
 // LampFailed, recovery, role checks, the audit of overrides, and an energy report checked
 // against a hand-computed night.
 import { jetstream } from '@nats-io/jetstream';
-import { ReadingRecorded } from '@slimstad/contracts';
+import { ReadingBatchRecorded, ReadingRecorded } from '@slimstad/contracts';
 import {
   ControllerFailure,
   LampFailed,
@@ -196,6 +196,41 @@ describe('lamp control through NATS', () => {
     await confirmed('pk-3', 20);
     // Ramp down over 10 s: halfway after 5 s.
     expect(fleet.levelAt('pk-3', f.clock.now() + 5_000)).toBeCloseTo(60, 0);
+  });
+});
+
+describe('detections in batches', () => {
+  it('raise lamps too: LoRaWAN uplinks reach the bus as batches, among other readings', async () => {
+    const at = new Date(f.clock.now());
+    const base = { unit: '1', observedAt: at, receivedAt: at, sequence: 0n };
+    await f.bus.publish(
+      ReadingBatchRecorded,
+      { source: 'chirpstack' },
+      {
+        source: 'chirpstack',
+        batchId: 'b-1',
+        readings: [
+          {
+            ...base,
+            deviceId: 'wl-1',
+            metric: 'water_level',
+            value: 2.1,
+            unit: 'm',
+            deviceType: DeviceType.DEVICE_TYPE_WATER_LEVEL,
+          },
+          {
+            ...base,
+            deviceId: 'pr-pk-5',
+            metric: 'occupied',
+            value: 1,
+            deviceType: DeviceType.DEVICE_TYPE_PRESENCE,
+          },
+        ],
+      },
+      { msgId: 'batch-1' },
+    );
+    const s = await confirmed('pk-5', 100);
+    expect(s.source).toBe(ControlSource.CONTROL_SOURCE_PRESENCE);
   });
 });
 

@@ -1,8 +1,10 @@
-// Detections from ingest: presence sensors and pedestrian and bike counters, each type on its
-// own durable consumer that starts at new readings (a detection from before the service
-// started lights nobody's way). Every reading is acked: a detection is worth acting on now
-// or never, so there is nothing to retry.
-import { ReadingRecorded } from '@slimstad/contracts';
+// Detections from ingest: presence sensors and pedestrian and bike counters. Single readings
+// come on `sensor.reading.<type>.*`, one durable consumer per type; readings that arrived in
+// batches (LoRaWAN uplinks through MQTT or webhooks, gateways pushing over gRPC) come on
+// `sensor.batch.>`, from which the detector types are picked. Every consumer starts at new
+// readings (a detection from before the service started lights nobody's way), and every
+// message is acked: a detection is worth acting on now or never, so there is nothing to retry.
+import { deviceTypeToken, ReadingBatchRecorded, ReadingRecorded } from '@slimstad/contracts';
 import type { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import { ack, type Bus, type RunningConsumer } from '@slimstad/kit';
 import type { LightingEngine } from '../control/lighting-engine.js';
@@ -24,7 +26,26 @@ export async function consumeDetections(
   bus: Bus,
   engine: LightingEngine,
 ): Promise<RunningConsumer[]> {
-  return Promise.all(
+  const detectorTypes = new Set<string>(DETECTOR_TYPES);
+  const batches = await bus.consume({
+    event: ReadingBatchRecorded,
+    durable: 'lighting--detections-batches',
+    startAt: 'new',
+    concurrency: 4,
+    maxDeliveries: 2,
+    async handle(batch) {
+      const received = Date.now();
+      const detections = batch.readings.filter((r) =>
+        detectorTypes.has(deviceTypeToken(r.deviceType)),
+      );
+      for (const reading of detections) {
+        const type = deviceTypeToken(reading.deviceType);
+        await engine.onDetection(reading, travelModeOf(type, reading), received);
+      }
+      return ack();
+    },
+  });
+  const singles = await Promise.all(
     DETECTOR_TYPES.map((type) =>
       bus.consume({
         event: ReadingRecorded,
@@ -40,4 +61,5 @@ export async function consumeDetections(
       }),
     ),
   );
+  return [batches, ...singles];
 }

@@ -1,7 +1,8 @@
-// The simulator's environment. It has no database and no bus of its own, so it takes only the
-// kit's process variables (startProcess, not startRuntime's full set), plus where ingest
-// listens and how fast the demo runs.
-import { millis, port, processConfigShape } from '@slimstad/kit';
+// The simulator's environment. It has no database of its own, so it takes only the kit's
+// process variables (startProcess, not startRuntime's full set), plus where ingest listens
+// and how fast the demo runs; optionally where lighting listens (to seed the demo lamps), the
+// bus its simulated lamp controllers listen on, and the clock they share with lighting.
+import { baseConfigShape, clockConfigShape, millis, port, processConfigShape } from '@slimstad/kit';
 import { z } from 'zod';
 
 const {
@@ -13,22 +14,31 @@ const {
   SHUTDOWN_TIMEOUT_MS,
 } = processConfigShape;
 
+const { NATS_USER, NATS_PASSWORD, NATS_CREDS_FILE, NATS_INBOX_PREFIX, NATS_NAMESPACE } =
+  baseConfigShape;
+
 const TOPIC_PREFIX = /^$|^[^#+\s]*[^/#+\s]$/;
 
 export const simulatorConfigSchema = z.object({
   SERVICE_NAME: z.string().default('simulator'),
   LOG_LEVEL,
   LISTEN_HOST,
-  /** grpc.health.v1 only: SERVING once the devices are imported and reports flow. */
+  /**
+   * grpc.health.v1 only: SERVING once the devices are imported and reports flow (and, with
+   * LIGHTING_GRPC_ADDRESS, the lighting layout is seeded).
+   */
   GRPC_PORT: port.default(50052),
   /** /metrics, /healthz, /readyz. */
   OPS_PORT: port.default(9465),
-  /** The HS256 key the simulator signs its own operator token with (and verifies callers). */
+  /** The HS256 key the simulator signs its own tokens with (and verifies callers). */
   AUTH_JWT_KEY,
   AUTH_JWT_ISSUER,
   AUTH_JWT_AUDIENCE,
   SHUTDOWN_TIMEOUT_MS,
-  /** A ready-made operator token, where tokens come from an identity provider. */
+  /**
+   * A ready-made operator token, where tokens come from an identity provider; with
+   * LIGHTING_GRPC_ADDRESS it must carry the admin role (it seeds zones, lamps and profiles).
+   */
   SIMULATOR_TOKEN: z.string().optional(),
 
   /** ingest's gRPC API (ImportDevices, PushReadings, health). */
@@ -70,6 +80,29 @@ export const simulatorConfigSchema = z.object({
     }, 'must be an IANA time zone such as Europe/Brussels'),
   /** How often a summary of the reports sent is logged. */
   SIMULATOR_SUMMARY_INTERVAL_MS: millis.default(60_000),
+
+  /** lighting's gRPC API: set, the lighting layout is seeded into it at start (admin token). */
+  LIGHTING_GRPC_ADDRESS: z.string().optional(),
+  /** How long to wait for lighting to be SERVING before giving up (and being restarted). */
+  LIGHTING_WAIT_TIMEOUT_MS: millis.default(300_000),
+  /** The lighting layout seeded and played; default: demo/lighting.json. */
+  SIMULATOR_LIGHTING_FILE: z.string().optional(),
+  /** The city's NATS: set, the layout's lamp controllers are simulated on it. */
+  NATS_URL: z.string().optional(),
+  NATS_USER,
+  NATS_PASSWORD,
+  NATS_CREDS_FILE,
+  NATS_INBOX_PREFIX,
+  /** Prefix of every subject (tests); the lighting service's own. */
+  NATS_NAMESPACE,
+  /** Feedback of every simulated lamp every this many clock ms. */
+  SIMULATOR_LAMP_FEEDBACK_MS: millis.default(60_000),
+  /**
+   * The lamp controllers' clock (CLOCK_START, CLOCK_SPEED, CLOCK_ANCHOR_MS; unset: the system
+   * clock). Give the same values as to the lighting service: a controller measures its
+   * fail-safe delay and its own night schedule by it. Readings keep SIMULATOR_SPEEDUP.
+   */
+  ...clockConfigShape,
 });
 
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

@@ -1,14 +1,19 @@
-// Composition root of the simulator: config → logs, metrics, health → device file → wait for
-// ingest → import the devices → the ways in → simulate until SIGTERM. No database and no bus:
-// it reaches the platform only the way field devices and network servers do.
+// Composition root of the simulator: config → logs, metrics, health → device file (and
+// lighting layout) → lamp controllers on the bus (NATS_URL) → wait for ingest → import the
+// devices → the ways in → simulate until SIGTERM; then wait for lighting and seed the layout
+// (LIGHTING_GRPC_ADDRESS). No database: it reaches the platform only the way field devices,
+// network servers and lamp controllers do.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { runMain, startProcess } from '@slimstad/kit';
+import { clockFromConfig, connectNats, Namespace, runMain, startProcess } from '@slimstad/kit';
 import { simulatorConfigSchema } from './config.js';
 import { DeviceFileError, type NetworkWay, parseDevicesCsv } from './domain/devices.js';
 import { modelProblems } from './domain/models.js';
-import { importDevices, waitForIngest } from './registry.js';
+import { startLampFleet } from './lamps/lamp-fleet.js';
+import { DEMO_LIGHTING_FILE, lampFleetSpecs, loadLightingLayout } from './lamps/layout.js';
+import { seedLighting } from './lamps/lighting-seed.js';
+import { importDevices, waitForIngest, waitForServing } from './registry.js';
 import { Simulator } from './simulator.js';
 import { TokenSource } from './tokens.js';
 import { grpcPushWay } from './ways/grpc-push.js';
@@ -44,10 +49,23 @@ runMain(async () => {
     if (usesMqtt && !config.MQTT_URL) {
       throw new Error('MQTT_URL is required for the ChirpStack and MQTT devices');
     }
+    // The lighting layout, when lamps are seeded or played: checked against the device file
+    // (its detectors) before anything is sent.
+    const lightingFile = config.SIMULATOR_LIGHTING_FILE ?? DEMO_LIGHTING_FILE;
+    const layout =
+      config.LIGHTING_GRPC_ADDRESS || config.NATS_URL
+        ? loadLightingLayout(readFileSync(lightingFile, 'utf8'), devices)
+        : undefined;
 
-    let phase = `waiting for ingest at ${config.INGEST_GRPC_ADDRESS}`;
+    let phase = 'starting';
     let running = false;
     readiness.add('simulation', () => (running ? { ok: true } : { ok: false, reason: phase }));
+    // With LIGHTING_GRPC_ADDRESS, ready only once the lighting layout is seeded too.
+    let seeding = 'seeding the lighting layout after the devices are imported';
+    let seeded = false;
+    if (config.LIGHTING_GRPC_ADDRESS && layout) {
+      readiness.add('lighting', () => (seeded ? { ok: true } : { ok: false, reason: seeding }));
+    }
     // grpc.health.v1 only: SERVING once the devices are imported and reports flow.
     const { port: grpcPort } = await serveGrpc();
 
@@ -60,6 +78,49 @@ runMain(async () => {
         });
     await tokens.get();
 
+    // The lamp controllers listen before lighting knows their lamps: its first commands are
+    // answered at once. They keep the lighting service's clock, not the simulated one.
+    if (config.NATS_URL && layout) {
+      phase = 'starting the lamp controllers';
+      const nc = await connectNats({
+        url: config.NATS_URL,
+        name: config.SERVICE_NAME,
+        user: config.NATS_USER,
+        password: config.NATS_PASSWORD,
+        credsFile: config.NATS_CREDS_FILE,
+        inboxPrefix: config.NATS_INBOX_PREFIX,
+        log,
+      });
+      const lampClock = clockFromConfig(config);
+      const lamps = lampFleetSpecs(layout);
+      const fleet = await startLampFleet({
+        nc,
+        namespace: new Namespace(config.NATS_NAMESPACE),
+        clock: lampClock,
+        lamps,
+        feedbackEveryMs: config.SIMULATOR_LAMP_FEEDBACK_MS,
+        log,
+      });
+      shutdown.add('lamp controllers', async () => {
+        await fleet.stop();
+        await nc.drain();
+      });
+      readiness.add('nats', () =>
+        nc.isClosed() ? { ok: false, reason: 'nats: connection closed' } : { ok: true },
+      );
+      log.info(
+        {
+          file: lightingFile,
+          lamps: lamps.length,
+          zones: layout.zones.map((z) => z.id),
+          clock: { now: new Date(lampClock.now()).toISOString(), speed: lampClock.speed },
+          namespace: config.NATS_NAMESPACE || undefined,
+        },
+        'lamp controllers listening',
+      );
+    }
+
+    phase = `waiting for ingest at ${config.INGEST_GRPC_ADDRESS}`;
     await waitForIngest({
       address: config.INGEST_GRPC_ADDRESS,
       timeoutMs: config.INGEST_WAIT_TIMEOUT_MS,
@@ -149,6 +210,39 @@ runMain(async () => {
       },
       'simulating the demo devices',
     );
+
+    // The demo lamps into lighting, while the devices already report: zones, lamps, profiles.
+    if (config.LIGHTING_GRPC_ADDRESS && layout) {
+      const address = config.LIGHTING_GRPC_ADDRESS;
+      seeding = `waiting for lighting at ${address}`;
+      // Changing zones, lamps and profiles takes the admin role; SIMULATOR_TOKEN must carry it.
+      const adminTokens = config.SIMULATOR_TOKEN
+        ? tokens
+        : TokenSource.signed({
+            key: config.AUTH_JWT_KEY,
+            issuer: config.AUTH_JWT_ISSUER,
+            audience: config.AUTH_JWT_AUDIENCE,
+            roles: ['admin'],
+          });
+      await waitForServing({
+        service: 'lighting',
+        variable: 'LIGHTING_GRPC_ADDRESS',
+        address,
+        timeoutMs: config.LIGHTING_WAIT_TIMEOUT_MS,
+        log,
+        signal: startUp.signal,
+      });
+      seeding = 'seeding the lighting layout';
+      const outcome = await seedLighting({
+        address,
+        layout,
+        token: await adminTokens.get(),
+        log,
+        signal: startUp.signal,
+      });
+      seeded = true;
+      log.info({ file: lightingFile, lighting: address, ...outcome }, 'lighting layout seeded');
+    }
   } catch (error) {
     // A SIGTERM during start-up ends the wait for ingest; the shutdown then exits by itself.
     if (shutdown.started) return;

@@ -1,6 +1,6 @@
 import { createLogger, type HealthStatus } from '@slimstad/kit';
 import { describe, expect, it } from 'vitest';
-import { waitForIngest } from './registry.js';
+import { waitForIngest, waitForServing } from './registry.js';
 
 const log = createLogger('simulator-test', 'silent');
 
@@ -47,5 +47,25 @@ describe('waitForIngest', () => {
         check: async () => 'NOT_SERVING',
       }),
     ).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('waitForServing', () => {
+  it('names the service and the variable that sets its address when it gives up', async () => {
+    await expect(
+      waitForServing({
+        service: 'lighting',
+        variable: 'LIGHTING_GRPC_ADDRESS',
+        address: '127.0.0.1:1',
+        timeoutMs: 20,
+        pollMs: 5,
+        log,
+        check: async () => {
+          throw new Error('connect ECONNREFUSED');
+        },
+      }),
+    ).rejects.toThrow(
+      /^lighting at 127\.0\.0\.1:1 is not SERVING .*ECONNREFUSED.*\(LIGHTING_GRPC_ADDRESS\)$/,
+    );
   });
 });

@@ -19,7 +19,7 @@ import {
   statusName,
 } from '@slimstad/kit';
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
@@ -32,30 +32,36 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
-const explain = (error: unknown) => {
+export const explain = (error: unknown) => {
   const e = error as Partial<grpc.ServiceError>;
   return e.code !== undefined ? `${statusName(e.code)}: ${e.details}` : String(error);
 };
 
-/**
- * Resolves once ingest at `address` reports SERVING; rejects after `timeoutMs` naming the last
- * answer, or when `signal` aborts. Logs every 10 s while waiting.
- */
-export async function waitForIngest(options: {
+export interface WaitOptions {
   address: string;
   timeoutMs: number;
   log: Logger;
   signal?: AbortSignal;
   pollMs?: number;
   check?: (address: string) => Promise<HealthStatus>;
-}): Promise<void> {
+}
+
+/**
+ * Resolves once the service at `address` reports SERVING; rejects after `timeoutMs` naming the
+ * last answer and the variable that sets the address, or when `signal` aborts. Logs every 10 s
+ * while waiting.
+ */
+export async function waitForServing(
+  options: WaitOptions & { service: string; variable: string },
+): Promise<void> {
+  const { service } = options;
   const check =
     options.check ?? ((address: string) => checkHealth(address, '', { timeoutMs: 2_000 }));
   const started = Date.now();
   let lastLog = 0;
   let last = 'no answer yet';
   for (;;) {
-    if (options.signal?.aborted) throw new Error('stopped while waiting for ingest');
+    if (options.signal?.aborted) throw new Error(`stopped while waiting for ${service}`);
     try {
       const status = await check(options.address);
       if (status === 'SERVING') return;
@@ -66,15 +72,23 @@ export async function waitForIngest(options: {
     const waited = Date.now() - started;
     if (waited >= options.timeoutMs) {
       throw new Error(
-        `ingest at ${options.address} is not SERVING after ${Math.round(waited / 1000)} s (last answer: ${last}); is it running? (INGEST_GRPC_ADDRESS)`,
+        `${service} at ${options.address} is not SERVING after ${Math.round(waited / 1000)} s (last answer: ${last}); is it running? (${options.variable})`,
       );
     }
     if (waited - lastLog >= 10_000) {
-      options.log.info({ ingest: options.address, last }, 'waiting for ingest to be SERVING');
+      options.log.info(
+        { service, address: options.address, last },
+        `waiting for ${service} to be SERVING`,
+      );
       lastLog = waited;
     }
     await sleep(options.pollMs ?? 500, options.signal);
   }
+}
+
+/** Resolves once ingest at `address` reports SERVING (see waitForServing). */
+export function waitForIngest(options: WaitOptions): Promise<void> {
+  return waitForServing({ ...options, service: 'ingest', variable: 'INGEST_GRPC_ADDRESS' });
 }
 
 export interface ImportSummary {

@@ -15,6 +15,17 @@ describe('TokenSource', () => {
     await expect(verify(token)).resolves.toEqual({ subject: 'simulator', roles: ['operator'] });
   });
 
+  it('signs an admin token for seeding the lighting layout when asked', async () => {
+    const token = await TokenSource.signed({
+      key: KEY,
+      issuer: 'slimstad',
+      audience: 'slimstad',
+      roles: ['admin'],
+    }).get();
+    const verify = createTokenVerifier({ key: KEY, issuer: 'slimstad', audience: 'slimstad' });
+    await expect(verify(token)).resolves.toEqual({ subject: 'simulator', roles: ['admin'] });
+  });
+
   it('keeps its token until half its lifetime, then signs a new one', async () => {
     let now = 0;
     let signed = 0;

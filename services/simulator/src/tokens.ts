@@ -1,7 +1,8 @@
-// The simulator's own bearer token for ingest's API (role operator: it imports devices and
-// pushes readings), signed with the city's HS256 key, or given ready-made by SIMULATOR_TOKEN
-// where an identity provider issues tokens. Renewed at half its lifetime.
-import { signToken } from '@slimstad/kit';
+// The simulator's own bearer tokens: for ingest's API role operator (it imports devices and
+// pushes readings), for lighting's role admin (it seeds the demo zones, lamps and profiles);
+// signed with the city's HS256 key, or given ready-made by SIMULATOR_TOKEN where an identity
+// provider issues tokens. Renewed at half their lifetime.
+import { type Role, signToken } from '@slimstad/kit';
 
 export const TOKEN_SUBJECT = 'simulator';
 const LIFETIME_S = 3600;
@@ -16,8 +17,13 @@ export class TokenSource {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Signs tokens with `key` (HS256), subject `simulator`, role operator, valid one hour. */
-  static signed(options: { key: string; issuer: string; audience: string }): TokenSource {
+  /** Signs tokens with `key` (HS256), subject `simulator`, role operator (or `roles`), valid one hour. */
+  static signed(options: {
+    key: string;
+    issuer: string;
+    audience: string;
+    roles?: Role[];
+  }): TokenSource {
     if (options.key.includes('-----BEGIN')) {
       throw new Error(
         'AUTH_JWT_KEY is a public key, so the simulator cannot sign its own token: set SIMULATOR_TOKEN to an operator token from the identity provider',
@@ -28,7 +34,7 @@ export class TokenSource {
         signToken({
           key: options.key,
           subject: TOKEN_SUBJECT,
-          roles: ['operator'],
+          roles: options.roles ?? ['operator'],
           issuer: options.issuer,
           audience: options.audience,
           expiresIn: LIFETIME_S,

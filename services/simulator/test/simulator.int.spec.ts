@@ -3,9 +3,12 @@
 // the shared Mosquitto), the simulator at a high speed-up. Proven through ingest's own API:
 // the demo devices are registered, every device's readings arrived — so every way in worked
 // (ChirpStack over MQTT, plain JSON over MQTT, TTS webhooks, gRPC PushReadings) — nothing was
-// quarantined, and a second start imports nothing new.
+// quarantined, and a second start imports nothing new. With the real lighting service beside
+// them: the simulator seeds the demo lighting into it with its own admin token, and its lamp
+// controllers acknowledge the service's commands on this run's NATS namespace.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { LightingServiceClient } from '@slimstad/contracts/gen/slimstad/lighting/v1/lighting_service';
 import { DeviceStatus } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
 import { DeviceRegistryServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/registry_service';
@@ -21,6 +24,7 @@ import {
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { parseDevicesCsv } from '../src/domain/devices.js';
+import { DEMO_LIGHTING_FILE, parseLightingLayout } from '../src/lamps/layout.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const KEY = 'simulator-int-test-key-0123456789abcdef';
@@ -29,8 +33,12 @@ const SECRETS = { chirpstack: 'cs-dev-secret-41f2', tts: 'tts-dev-secret-9a7c' }
 const demoDevices = parseDevicesCsv(
   readFileSync(new URL('../demo/devices.csv', import.meta.url), 'utf8'),
 );
+const demoLighting = parseLightingLayout(readFileSync(DEMO_LIGHTING_FILE, 'utf8'));
 
 let database: TestDatabase;
+let lightingDatabase: TestDatabase;
+let lighting: Service;
+let lightingAddress: string;
 let ns: TestNamespace;
 let ingest: Service;
 let grpcAddress: string;
@@ -41,7 +49,20 @@ const simulators: Service[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'), 'simulator');
+  lightingDatabase = await createTestDatabase(inject('databaseUrl'), 'simlight');
   ns = createTestNamespace(inject('natsUrl'), 'simulator');
+  // Lighting starts beside ingest, as the launcher starts them, on the system clock.
+  lighting = startService(REPO, 'services/lighting/src/main.ts', {
+    SERVICE_NAME: 'lighting',
+    DATABASE_URL: lightingDatabase.url,
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: ns.namespace,
+    AUTH_JWT_KEY: KEY,
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
+    LISTEN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
   // Port 0 everywhere and the bound ports read from the log: a port probed free and bound later
   // can be taken in between by a test file running in parallel.
   ingest = startService(REPO, 'services/ingest/src/main.ts', {
@@ -76,10 +97,12 @@ beforeAll(async () => {
     },
     { timeout: 40_000, interval: 250 },
   );
+  lightingAddress = `127.0.0.1:${Number((await lighting.logLine('gRPC serving', 40_000)).port)}`;
 }, 60_000);
 
 afterAll(async () => {
   for (const simulator of simulators) await simulator.stop();
+  await lighting?.stop();
   await ingest?.stop();
   if (ns) {
     // Drop ingest's persistent MQTT session from the shared broker.
@@ -92,6 +115,7 @@ afterAll(async () => {
     await ns.cleanup();
   }
   await database?.drop();
+  await lightingDatabase?.drop();
 }, 30_000);
 
 async function startSimulator(): Promise<Service> {
@@ -110,6 +134,10 @@ async function startSimulator(): Promise<Service> {
     // An hour of the town per real second; every device at least every 0.5 s.
     SIMULATOR_SPEEDUP: '3600',
     SIMULATOR_MIN_INTERVAL_MS: '500',
+    // The demo lamps: seeded into lighting, their controllers on this run's namespace.
+    LIGHTING_GRPC_ADDRESS: lightingAddress,
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: ns.namespace,
   });
   simulators.push(simulator);
   return simulator;
@@ -130,6 +158,18 @@ async function clients() {
       registry.close();
       readings.close();
     },
+  };
+}
+
+async function lightingClient() {
+  const token = await signToken({ key: KEY, subject: 'int-test', roles: ['viewer'] });
+  const client = createClient(LightingServiceClient, lightingAddress, {
+    token,
+    deadlineMs: 10_000,
+  });
+  return {
+    listLampStates: promisifyUnary(client, client.listLampStates),
+    close: () => client.close(),
   };
 }
 
@@ -208,6 +248,29 @@ describe('the simulator against the real ingest service', () => {
       api.close();
     }
 
+    // The demo lighting: seeded with the simulator's admin token, and every lamp's controller
+    // acknowledged its command.
+    const listening = await simulator.logLine('lamp controllers listening');
+    expect(listening).toMatchObject({ lamps: demoLighting.lamps.length });
+    const seeded = await simulator.logLine('lighting layout seeded', 30_000);
+    expect(seeded).toMatchObject({
+      zones: { created: 2, updated: 0, unchanged: 0 },
+      lamps: { created: demoLighting.lamps.length, updated: 0, unchanged: 0 },
+      profiles: { set: 2, kept: 0 },
+    });
+    const lightingApi = await lightingClient();
+    try {
+      await vi.waitFor(
+        async () => {
+          const { states } = await lightingApi.listLampStates({ zoneId: '' });
+          expect(states).toHaveLength(demoLighting.lamps.length);
+          expect(states.filter((s) => !s.acknowledged).map((s) => s.lampId)).toEqual([]);
+        },
+        { timeout: 15_000, interval: 250 },
+      );
+    } finally {
+      lightingApi.close();
+    }
     // SIGTERM: a graceful stop with exit code 0.
     expect(await simulator.stop()).toBe(0);
     expect(simulator.logs.map((l) => l.msg)).toContain('shutdown complete');
@@ -218,6 +281,11 @@ describe('the simulator against the real ingest service', () => {
     const imported = await simulator.logLine('devices imported into the registry');
     expect(imported).toMatchObject({ created: 0, updated: 0, unchanged: demoDevices.length });
     await simulator.logLine('simulating the demo devices');
+    expect(await simulator.logLine('lighting layout seeded', 30_000)).toMatchObject({
+      zones: { created: 0, updated: 0, unchanged: 2 },
+      lamps: { created: 0, updated: 0, unchanged: demoLighting.lamps.length },
+      profiles: { set: 0, kept: 2 },
+    });
     expect(await simulator.stop()).toBe(0);
   });
 });

@@ -28,6 +28,8 @@ export interface SimDevice {
   network: NetworkWay;
   /** DevEUI (16 hex digits, upper case) for LoRaWAN, otherwise the registry's network id. */
   networkId: string;
+  /** The registry's labels (`vendor=…;place=park`), when the row has any. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** The file cannot be simulated; the message lists every problem. */
@@ -61,6 +63,16 @@ export function parseMetrics(raw: string): SimMetric[] {
       const [name = '', unit = '', min, max] = part.split(':');
       return { name, unit, min: optionalNumber(min), max: optionalNumber(max) };
     });
+}
+
+/** `vendor=acme;place=park` → `{ vendor: 'acme', place: 'park' }`. */
+export function parseLabels(raw: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of raw.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return labels;
 }
 
 /**
@@ -102,6 +114,7 @@ export function parseDevicesCsv(content: string): SimDevice[] {
       return;
     }
     const lorawan = network.startsWith('lorawan_');
+    const labels = parseLabels(record.labels ?? '');
     devices.push({
       id,
       type: (record.type ?? '').toLowerCase(),
@@ -115,6 +128,7 @@ export function parseDevicesCsv(content: string): SimDevice[] {
       networkId: lorawan
         ? (record.network_id ?? '').replace(/[-:\s]/g, '').toUpperCase()
         : (record.network_id ?? ''),
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
     });
   });
   if (problems.length > 0) throw new DeviceFileError(problems);

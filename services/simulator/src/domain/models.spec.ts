@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDevicesCsv, type SimDevice } from './devices.js';
-import { clampToSpec, MODELS, type ModelState, poisson, type Values } from './models.js';
+import {
+  clampToSpec,
+  MODELS,
+  type ModelState,
+  passersPerMinute,
+  placeOf,
+  poisson,
+  type Values,
+} from './models.js';
+import { localTime } from './profiles.js';
 import { createRandom, hash32 } from './random.js';
 
 const devices = parseDevicesCsv(
@@ -171,6 +180,51 @@ describe('presence', () => {
       ).filter(Boolean).length / 200;
     expect(share(12)).toBeGreaterThan(0.9);
     expect(share(2)).toBeLessThan(0.3);
+  });
+
+  const byId = (id: string) => devices.find((d) => d.id === id)!;
+  /** Share of reports with someone seen, over `minutes` one-minute reports from `startMs`. */
+  const occupiedShare = (id: string, startMs: number, minutes: number, seed = 1) =>
+    play(byId(id), startMs, minutes, seed).filter((v) => v.occupied).length / minutes;
+
+  it('knows the place each demo sensor watches from its label', () => {
+    expect(placeOf(byId('pr-kruidtuin'))).toBe('park');
+    expect(placeOf(byId('pr-vismarkt'))).toBe('square');
+    expect(placeOf(byId('pr-haverwerf'))).toBe('street');
+  });
+
+  it('sees someone on the park path now and then all night: the lamps have somebody to light', () => {
+    // Wednesday night 01:00-05:00 in Brussels (UTC+1), one report a minute.
+    for (const seed of [1, 2, 3]) {
+      const share = occupiedShare('pr-kruidtuin', Date.UTC(2026, 10, 18, 0), 240, seed);
+      expect(share).toBeGreaterThan(0.05);
+      expect(share).toBeLessThan(0.5);
+    }
+    // And many more on a Sunday afternoon.
+    expect(occupiedShare('pr-kruidtuin', Date.UTC(2026, 10, 22, 13), 120)).toBeGreaterThan(0.8);
+  });
+
+  it('sees the Vismarkt busy on Saturday night and nearly empty on Wednesday night', () => {
+    const saturday = occupiedShare('pr-vismarkt', Date.UTC(2026, 10, 22, 0), 60);
+    const wednesday = occupiedShare('pr-vismarkt', Date.UTC(2026, 10, 19, 0), 60);
+    expect(saturday).toBeGreaterThan(0.7);
+    expect(wednesday).toBeLessThan(0.4);
+    expect(wednesday).toBeGreaterThan(0);
+  });
+
+  it('still reports a passer seen just before its last report, then nobody once they left', () => {
+    const sensor = byId('pr-kruidtuin');
+    const model = MODELS.presence!;
+    const random = createRandom(7);
+    const night = Date.UTC(2026, 10, 18, 2); // 03:00 on a Wednesday
+    expect(passersPerMinute('park', localTime(night, TZ))).toBeLessThan(0.3);
+    const input = { elapsedS: 0.5, random, seed: 1, timeZone: TZ };
+    // A passer who was in view until 200 ms into this half-second interval.
+    const state = { ...model.initial(sensor, random), seenUntilMs: night - 300 };
+    expect(model.step(sensor, state, { ...input, simMs: night }).values.occupied).toBe(true);
+    // Gone 100 ms before it began.
+    const gone = { ...state, seenUntilMs: night - 600 };
+    expect(model.step(sensor, gone, { ...input, simMs: night }).values.occupied).toBe(false);
   });
 });
 

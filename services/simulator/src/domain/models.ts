@@ -8,6 +8,8 @@ import {
   type LocalTime,
   lampDimLevel,
   localTime,
+  nightlifeActivity,
+  parkActivity,
   pedestrianActivity,
   rainIntensity,
   sunElevation,
@@ -158,14 +160,54 @@ const binFill: DeviceModel = {
   },
 };
 
-/** PIR/radar presence sensor: was anyone there during the interval? */
+/** Where a presence sensor watches (its `place` label): whom it sees pass, and when. */
+export type Place = 'street' | 'park' | 'square';
+
+export const placeOf = (device: Pick<SimDevice, 'labels'>): Place => {
+  const place = device.labels?.place;
+  return place === 'park' || place === 'square' ? place : 'street';
+};
+
+/**
+ * Passers (a person, a couple, a dog walker) per minute in front of a presence sensor: the
+ * footfall of a shopping street; on a square also its terraces and bars in the evening; in a
+ * park its own rhythm, with a few people taking the short cut at any hour of the night.
+ */
+export function passersPerMinute(place: Place, t: LocalTime): number {
+  switch (place) {
+    case 'park':
+      return 0.04 + 3 * parkActivity(t);
+    case 'square':
+      return 0.05 + 4 * pedestrianActivity(t) + 2 * nightlifeActivity(t);
+    default:
+      return 0.05 + 4 * pedestrianActivity(t);
+  }
+}
+
+/**
+ * PIR/radar presence sensor on a lamp pole, reporting whether it saw anyone since its last
+ * report. Passers arrive at random (Poisson) and stay in its field for 8-25 s (crossing it at
+ * walking pace, plus the sensor's own hold time): one who passes just before a report is still
+ * seen in the next interval, as a real sensor latches a detection until it has reported it.
+ */
 const presence: DeviceModel = {
   metrics: [{ name: 'occupied', unit: '1' }],
-  initial: (_device, random) => ({ sensitivity: random.between(0.7, 1.3) }),
-  step: (_device, state, input) => {
-    const perMinute = (0.05 + 4 * pedestrianActivity(local(input))) * (state.sensitivity ?? 1);
-    const p = 1 - Math.exp((-perMinute * input.elapsedS) / 60);
-    return { state, values: { occupied: input.random.chance(p) } };
+  initial: (_device, random) => ({ sensitivity: random.between(0.7, 1.3), seenUntilMs: 0 }),
+  step: (device, state, input) => {
+    const perMinute = passersPerMinute(placeOf(device), local(input)) * (state.sensitivity ?? 1);
+    const intervalMs = input.elapsedS * 1000;
+    const startMs = input.simMs - intervalMs;
+    const passers = poisson(input.random, (perMinute * input.elapsedS) / 60);
+    let seenUntilMs = state.seenUntilMs ?? 0;
+    if (passers > 0) {
+      // The last of `passers` uniform arrivals in the interval.
+      const lastMs = startMs + intervalMs * input.random.next() ** (1 / passers);
+      seenUntilMs = Math.max(seenUntilMs, lastMs + input.random.between(8, 25) * 1000);
+    }
+    return {
+      state: { ...state, seenUntilMs },
+      values: { occupied: passers > 0 || seenUntilMs > startMs },
+    };
   },
 };
 

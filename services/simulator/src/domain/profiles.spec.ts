@@ -6,6 +6,8 @@ import {
   lampDimLevel,
   localTime,
   M2_HOURS,
+  nightlifeActivity,
+  parkActivity,
   pedestrianActivity,
   rainIntensity,
   sunElevation,
@@ -40,6 +42,22 @@ describe('activity profiles', () => {
     expect(trafficActivity(at(8))).toBeGreaterThan(5 * trafficActivity(at(3)));
   });
 
+  it('in a park: weekend afternoons, the evening dog walk, and never quite nobody', () => {
+    expect(parkActivity(at(15, 0))).toBeGreaterThan(1.5 * parkActivity(at(15, 3)));
+    expect(parkActivity(at(21.5))).toBeGreaterThan(5 * parkActivity(at(3)));
+    expect(parkActivity(at(3))).toBeGreaterThanOrEqual(0.02);
+  });
+
+  it('on a square: evenings until midnight, until half past two on Friday and Saturday nights', () => {
+    // 01:00 on Sunday belongs to Saturday night, 01:00 on Thursday to Wednesday night.
+    expect(nightlifeActivity(at(1, 0))).toBeGreaterThan(0.8);
+    expect(nightlifeActivity(at(1, 6))).toBeGreaterThan(0.8);
+    expect(nightlifeActivity(at(1, 4))).toBeLessThan(0.1);
+    expect(nightlifeActivity(at(21, 3))).toBeGreaterThan(0.5);
+    expect(nightlifeActivity(at(4, 0))).toBeLessThan(0.05);
+    expect(nightlifeActivity(at(10, 6))).toBeLessThan(0.05);
+  });
+
   it('shift with the week: Saturday shopping, quiet Sunday, no commute at the weekend', () => {
     expect(pedestrianActivity(at(14, 6))).toBeGreaterThan(pedestrianActivity(at(14, 3)));
     expect(pedestrianActivity(at(14, 0))).toBeLessThan(pedestrianActivity(at(14, 3)));
@@ -52,7 +70,13 @@ describe('activity profiles', () => {
         fc.double({ min: 0, max: 23.999, noNaN: true }),
         fc.integer({ min: 0, max: 6 }),
         (h, d) => {
-          for (const f of [pedestrianActivity, cyclingActivity, trafficActivity]) {
+          for (const f of [
+            pedestrianActivity,
+            cyclingActivity,
+            trafficActivity,
+            parkActivity,
+            nightlifeActivity,
+          ]) {
             const v = f(at(h, d));
             expect(v).toBeGreaterThan(0);
             expect(v).toBeLessThan(1.5);

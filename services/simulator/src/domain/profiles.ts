@@ -59,6 +59,38 @@ export function pedestrianActivity(t: LocalTime): number {
   return shape * day;
 }
 
+/**
+ * People on a park's paths, relative to a fine weekend afternoon (about 1): joggers and people
+ * cutting through on their way to work, lunch-time and afternoon strollers (many more at the
+ * weekend), the evening dog walk, and at any hour of the night a few who take the short cut.
+ */
+export function parkActivity(t: LocalTime): number {
+  const h = t.hour;
+  const weekend = isWeekend(t);
+  return (
+    0.02 +
+    (weekend ? 0.1 : 0.25) * bump(h, 8, 1) +
+    (weekend ? 0.9 : 0.45) * bump(h, 15, 2.5) +
+    0.3 * bump(h, 21.5, 1.2)
+  );
+}
+
+/**
+ * Terraces, restaurants and bars on a square, relative to a Saturday evening (about 1): a
+ * little at lunch, then from the early evening until midnight, and on Friday and Saturday
+ * nights until about half past two. Hours after midnight belong to the evening before.
+ */
+export function nightlifeActivity(t: LocalTime): number {
+  const h = t.hour;
+  const evening = h >= 12 ? h : h + 24;
+  const eveningWeekday = h >= 12 ? t.weekday : (t.weekday + 6) % 7;
+  const weekendNight = eveningWeekday === 5 || eveningWeekday === 6;
+  const closing = weekendNight ? 26.5 : 24;
+  const open = 1 / (1 + Math.exp(-2 * (evening - 18.5)));
+  const closed = 1 / (1 + Math.exp(2 * (evening - closing)));
+  return 0.15 * bump(h, 13, 1.5) + (weekendNight ? 1 : 0.6) * open * closed;
+}
+
 /** Cyclists: sharp commute peaks on weekdays, one broad afternoon hump at the weekend. */
 export function cyclingActivity(t: LocalTime): number {
   const h = t.hour;

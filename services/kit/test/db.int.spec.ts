@@ -27,6 +27,39 @@ const migrations = {
   },
 };
 
+describe('createDatabase', () => {
+  it('survives its connection being cut inside a transaction, and serves the next query', async () => {
+    const database = createDatabase({
+      url: testDb.url,
+      schema: 'public',
+      applicationName: 'kit-cut',
+    });
+    const uncaught: unknown[] = [];
+    const note = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', note);
+    try {
+      const cut = database.db.transaction().execute(async (trx) => {
+        await sql`select 1`.execute(trx);
+        // Between two queries of the transaction, the server ends the backend (a failover).
+        const admin = createDatabase({ url: testDb.url, schema: 'public' });
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'kit-cut'`.execute(
+          admin.db,
+        );
+        await admin.close();
+        await new Promise((r) => setTimeout(r, 200));
+        await sql`select 2`.execute(trx);
+      });
+      await expect(cut).rejects.toThrow();
+      const after = await sql<{ n: number }>`select 3 as n`.execute(database.db);
+      expect(after.rows).toEqual([{ n: 3 }]);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', note);
+      await database.close();
+    }
+  });
+});
+
 describe('migrateToLatest', () => {
   it('applies pending migrations in the service schema and is a no-op the second time', async () => {
     const database = createDatabase({ url: testDb.url, schema: 'registry' });

@@ -138,6 +138,14 @@ export async function storeReadings(
   if (candidates.length === 0) return { stored, duplicates };
 
   const client = await pool.connect();
+  // A connection cut while checked out (a failover, a terminated backend) emits 'error' on the
+  // client (the kit's pool keeps that from crashing the process); the failing query rejects,
+  // and the broken client is released with its error, so the pool discards it.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     await client.query(`
@@ -215,7 +223,8 @@ export async function storeReadings(
     await client.query('rollback').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 

@@ -43,8 +43,13 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     // round trip and no race with the pool handing the connection out.
     options: `-c search_path=${options.schema},public`,
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection must not crash the process. The pool listens for that only
+  // while a client is idle; a checked-out one (inside a transaction, between its queries) emits
+  // 'error' on itself. The next query fails with a clear error and the pool discards the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

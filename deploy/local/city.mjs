@@ -139,6 +139,8 @@ async function main(env = process.env) {
       say(
         `  export SLIMSTAD_API=127.0.0.1:${services[0].grpcPort}   # or another service's gRPC port`,
       );
+    const lighting = services.find((s) => s.name === 'lighting');
+    if (lighting) say(`  export SLIMSTAD_LIGHTING_API=127.0.0.1:${lighting.grpcPort}`);
   }
   say('Ctrl-C (or SIGTERM) stops the city.');
 }

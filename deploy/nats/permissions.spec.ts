@@ -8,6 +8,7 @@ import { ack, Bus, connectNats, createLogger, deadLetter } from '@slimstad/kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // @slimstad/deploy depends on the kit only; the contracts come from the workspace sources
 // (the same modules the kit loads).
+import { LampCommand, LampCommandAck } from '../../proto/gen/slimstad/lighting/v1/control.js';
 import {
   DeviceCameOnline as DeviceCameOnlineMessage,
   Reading,
@@ -17,9 +18,13 @@ import {
   DeadLetterStream,
   DeviceCameOnline,
   IngestIntakeStream,
+  LampAcknowledged,
+  LampCommanded,
+  lightingStreams,
   ReadingRecorded,
   ReadingRejected,
   ReadingSubmitted,
+  SensorReadingsStream,
   sensorStreams,
 } from '../../proto/src/index.js';
 import { findNatsServer, probeNats } from '../local/lib/nats.mjs';
@@ -30,6 +35,7 @@ const config = fileURLToPath(new URL('./city.conf', import.meta.url));
 const users = [
   'ingest',
   'lighting',
+  'lamp_controllers',
   'bollards',
   'waste',
   'alerting',
@@ -353,16 +359,61 @@ describe('lighting (and every service reading sensor.>)', () => {
     ).rejects.toEqual(deniedPublish('sensor.reading.presence.pir-1'));
   });
 
-  it('may publish under lighting.> only', async () => {
+  it("may publish its commands, heartbeats and lamp events only, not the controllers' answers", async () => {
     lighting.violations.length = 0;
-    lighting.nc.publish('lighting.lamp.command.l-1');
+    lighting.nc.publish('lighting.lamp.failed.park.l-1');
+    lighting.nc.publish('lighting.heartbeat.park');
+    lighting.nc.publish('lighting.ack.park.l-1');
     lighting.nc.publish('bollard.command.b-1');
     await lighting.nc.flush();
-    // The server answers in order: once the second publish is reported, the first would be too.
-    await vi.waitFor(() => expect(lighting.violations.length).toBeGreaterThan(0));
+    // The server answers in order: once the last publish is reported, the first would be too.
+    await vi.waitFor(() => expect(lighting.violations.length).toBe(2));
     expect(lighting.violations.map((v) => [v.operation, v.subject])).toEqual([
+      ['publish', 'lighting.ack.park.l-1'],
       ['publish', 'bollard.command.b-1'],
     ]);
+  });
+
+  it("declares its streams, commands a lamp, and reads the controller's acknowledgement", async () => {
+    await lighting.bus.declareStreams(...lightingStreams, SensorReadingsStream);
+    const acks: bigint[] = [];
+    await lighting.bus.consume({
+      event: LampAcknowledged,
+      durable: 'lighting--acks',
+      handle: (message) => {
+        acks.push(message.sequence);
+        return ack();
+      },
+    });
+    const controllers = await connectAs('lamp_controllers');
+    const heard: string[] = [];
+    const sub = controllers.nc.subscribe('lighting.command.>', {
+      callback: (_, msg) => {
+        heard.push(msg.subject);
+        void controllers.bus.publish(
+          LampAcknowledged,
+          { zone: 'park', lamp: 'l-1' },
+          LampCommandAck.fromPartial({ lampId: 'l-1', sequence: 7n, level: 100 }),
+          { msgId: 'ack:l-1:7:1' },
+        );
+      },
+    });
+    await controllers.nc.flush();
+    await lighting.bus.publish(
+      LampCommanded,
+      { zone: 'park', lamp: 'l-1' },
+      LampCommand.fromPartial({ lampId: 'l-1', zoneId: 'park', sequence: 7n, level: 100 }),
+      { msgId: 'cmd:l-1:7:1' },
+    );
+    await vi.waitFor(() => expect(heard).toEqual(['lighting.command.park.l-1']));
+    await vi.waitFor(() => expect(acks).toEqual([7n]));
+    sub.unsubscribe();
+  });
+
+  it('may not change the sensor streams it may create', async () => {
+    await expect(
+      lighting.bus.jsm.streams.update('SENSOR_READINGS', { max_age: 1_000_000_000 }),
+    ).rejects.toEqual(deniedPublish('$JS.API.STREAM.UPDATE.SENSOR_READINGS'));
   });
 
   it('cannot delete or purge a stream, nor read the intake', async () => {
@@ -376,6 +427,44 @@ describe('lighting (and every service reading sensor.>)', () => {
       lighting.bus.consume({ event: ReadingSubmitted, durable: 'lighting--sneak', handle: ack }),
     ).rejects.toEqual(deniedPublish('$JS.API.CONSUMER.INFO.INGEST_INTAKE.lighting--sneak'));
     expect((await ingest.bus.jsm.streams.info('SENSOR_READINGS')).state.messages).toBe(2);
+  });
+});
+
+describe('lamp_controllers', () => {
+  let controllers: Session;
+  beforeAll(async () => {
+    controllers = await connectAs('lamp_controllers');
+  });
+
+  it('cannot command lamps, forge lamp events, or publish readings', async () => {
+    await expect(
+      controllers.bus.publish(
+        LampCommanded,
+        { zone: 'park', lamp: 'l-2' },
+        LampCommand.fromPartial({ lampId: 'l-2', sequence: 1n, level: 0 }),
+        { msgId: 'forged-cmd' },
+      ),
+    ).rejects.toEqual(deniedPublish('lighting.command.park.l-2'));
+    controllers.violations.length = 0;
+    controllers.nc.publish('lighting.lamp.failed.park.l-2');
+    controllers.nc.publish('ingest.intake.reading.x');
+    await controllers.nc.flush();
+    await vi.waitFor(() => expect(controllers.violations.length).toBe(2));
+  });
+
+  it("cannot read sensor readings, streams, or another user's inbox", async () => {
+    controllers.violations.length = 0;
+    controllers.nc.subscribe('sensor.reading.>');
+    controllers.nc.subscribe('_INBOX_lighting.>');
+    await controllers.nc.flush();
+    await vi.waitFor(() => expect(controllers.violations.length).toBe(2));
+    expect(controllers.violations.map((v) => [v.operation, v.subject])).toEqual([
+      ['subscription', 'sensor.reading.>'],
+      ['subscription', '_INBOX_lighting.>'],
+    ]);
+    await expect(controllers.bus.jsm.streams.info('LIGHTING_COMMANDS')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.INFO.LIGHTING_COMMANDS'),
+    );
   });
 });
 

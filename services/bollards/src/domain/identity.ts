@@ -1,0 +1,20 @@
+// Number plates and badge ids are personal data: the service keeps, compares and audits only a
+// keyed hash of them (HMAC-SHA256 with the municipality's secret), so a leaked table or log
+// does not reveal who drove where, and without the secret the hashes cannot be tested against
+// a list of plates.
+import { createHmac } from 'node:crypto';
+
+/** A plate as cameras and people write it: `1-abc-234`, `1 ABC 234` and `1ABC234` are one plate. */
+export function normalizePlate(plate: string): string {
+  return plate.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+export type IdentityKind = 'plate' | 'badge';
+
+/** The keyed hash under which an identity is stored and matched (hex). */
+export function identityHash(secret: string, kind: IdentityKind, value: string): string {
+  if (secret.length < 32) throw new Error('the identity secret must be at least 32 characters');
+  const normal = kind === 'plate' ? normalizePlate(value) : value.trim();
+  if (!normal) throw new Error(`empty ${kind}`);
+  return createHmac('sha256', secret).update(`${kind}:${normal}`).digest('hex');
+}

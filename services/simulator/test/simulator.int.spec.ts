@@ -286,6 +286,9 @@ describe('the simulator against the real ingest service', () => {
       lamps: { created: 0, updated: 0, unchanged: demoLighting.lamps.length },
       profiles: { set: 0, kept: 2 },
     });
-    expect(await simulator.stop()).toBe(0);
+    const code = await simulator.stop();
+    // On failure, the shutdown steps that did finish say which one hung.
+    const steps = simulator.logs.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);
+    expect({ code, steps }).toMatchObject({ code: 0 });
   });
 });

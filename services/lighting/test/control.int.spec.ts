@@ -363,6 +363,49 @@ describe('lamp failures', () => {
     await eventually(() => expect(recoveries).toContain('pk-4'));
   });
 
+  it("judges a controller's metering that arrives through ingest as lamp_controller readings", async () => {
+    const meter = async (metric: string, value: number, unit: string, batch: boolean) => {
+      const at = new Date(f.clock.now());
+      const reading = {
+        deviceId: 'lc-pk-3',
+        metric,
+        value,
+        unit,
+        observedAt: at,
+        receivedAt: at,
+        sequence: 0n,
+        deviceType: DeviceType.DEVICE_TYPE_LAMP_CONTROLLER,
+      };
+      if (batch) {
+        await f.bus.publish(
+          ReadingBatchRecorded,
+          { source: 'chirpstack' },
+          { source: 'chirpstack', batchId: `m-${metric}-${value}`, readings: [reading] },
+          { msgId: `m-${metric}-${value}` },
+        );
+      } else {
+        await f.bus.publish(
+          ReadingRecorded,
+          { type: 'lamp_controller', device: 'lc-pk-3' },
+          reading,
+          { msgId: `s-${metric}-${value}` },
+        );
+      }
+    };
+    await meter('dim_level', 20, '%', false);
+    await new Promise((r) => setTimeout(r, 200));
+    await meter('power', 0.5, 'W', true);
+    const failed = await eventually(() => {
+      const event = failures.find((e) => e.lampId === 'pk-3');
+      if (!event) throw new Error('no LampFailed for pk-3 yet');
+      return event;
+    });
+    expect(failed.reason).toBe(LampFailureReason.LAMP_FAILURE_REASON_POWER_MISMATCH);
+    expect(failed.detail).toMatch(/draws 0.5 W at 20 %, expected 10.0 W/);
+    await meter('power', 10.2, 'W', false);
+    await eventually(() => expect(recoveries).toContain('pk-3'));
+  });
+
   it('fails a lamp whose controller reports a failure', async () => {
     await fleet.setFault('pk-2', { failures: [ControllerFailure.CONTROLLER_FAILURE_DRIVER] });
     const failed = await eventually(() => {

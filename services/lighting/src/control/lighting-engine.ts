@@ -124,6 +124,9 @@ export class LightingEngine {
   private lamps = new Map<string, LampRuntime>();
   private graph = new PathGraph([]);
   private detectors = new Map<string, string[]>();
+  private controllers = new Map<string, string>();
+  /** Per lamp, the dim level a controller last metered through ingest (paired with its power). */
+  private readonly meteredLevel = new Map<string, { level: number; at: number }>();
   private overrides: OverrideRule[] = [];
   private readonly presence = new PresenceTracker();
   private readonly meter: EnergyMeter;
@@ -243,6 +246,7 @@ export class LightingEngine {
     this.profiles = profiles;
     const next = new Map<string, LampRuntime>();
     const detectors = new Map<string, string[]>();
+    const controllers = new Map<string, string>();
     const now = this.o.clock.now();
     for (const { value: spec } of lamps) {
       const prior = this.lamps.get(spec.id);
@@ -252,10 +256,12 @@ export class LightingEngine {
       );
       if (!this.meter.has(spec.id)) this.meter.track(spec, 0, now);
       for (const d of spec.detectorIds) detectors.set(d, [...(detectors.get(d) ?? []), spec.id]);
+      controllers.set(spec.controllerId, spec.id);
     }
     for (const id of this.lamps.keys()) if (!next.has(id)) this.meter.untrack(id);
     this.lamps = next;
     this.detectors = detectors;
+    this.controllers = controllers;
     this.graph = new PathGraph(lamps.map((l) => l.value));
     this.overrides = overrides;
   }
@@ -330,6 +336,36 @@ export class LightingEngine {
     // "unreachable".
     if (assessed.status === 'ok' && rt.health.status === 'unreachable') return;
     await this.setHealth(rt, assessed);
+  }
+
+  /**
+   * A lamp controller's metering that came through ingest (LoRaWAN controllers report
+   * `dim_level` and `power` as readings of their device): the level is kept, and each power
+   * reading is judged like feedback at the level metered with it.
+   */
+  async onControllerReading(reading: Reading): Promise<void> {
+    const lampId = this.controllers.get(reading.deviceId);
+    const rt = lampId && this.lamps.get(lampId);
+    if (!rt) return;
+    const at = reading.observedAt?.getTime() ?? this.o.clock.now();
+    if (reading.metric === 'dim_level') {
+      this.meteredLevel.set(rt.spec.id, { level: Math.round(reading.value), at });
+      return;
+    }
+    if (reading.metric !== 'power') return;
+    const metered = this.meteredLevel.get(rt.spec.id);
+    // The level of the same uplink (or one a minute old at most), else the last one confirmed.
+    const level = metered && Math.abs(at - metered.at) <= 60_000 ? metered.level : rt.actualLevel;
+    if (level === undefined) return;
+    await this.onFeedback({
+      lampId: rt.spec.id,
+      controllerId: rt.spec.controllerId,
+      actualLevel: level,
+      powerWatts: reading.value,
+      failures: [],
+      fallbackActive: false,
+      observeTime: reading.observedAt,
+    });
   }
 
   /** Evaluates a lamp when its scheduled rise comes (on the clock; the tick is the safety net). */

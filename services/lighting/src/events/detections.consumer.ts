@@ -1,7 +1,8 @@
 // Detections from ingest: presence sensors and pedestrian and bike counters. Single readings
 // come on `sensor.reading.<type>.*`, one durable consumer per type; readings that arrived in
 // batches (LoRaWAN uplinks through MQTT or webhooks, gateways pushing over gRPC) come on
-// `sensor.batch.>`, from which the detector types are picked. Every consumer starts at new
+// `sensor.batch.>`, from which the detector types are picked (and lamp controllers' metering,
+// handed on as feedback). Every consumer starts at new
 // readings (a detection from before the service started lights nobody's way), and every
 // message is acked: a detection is worth acting on now or never, so there is nothing to retry.
 import { deviceTypeToken, ReadingBatchRecorded, ReadingRecorded } from '@slimstad/contracts';
@@ -29,18 +30,17 @@ export async function consumeDetections(
   const detectorTypes = new Set<string>(DETECTOR_TYPES);
   const batches = await bus.consume({
     event: ReadingBatchRecorded,
-    durable: 'lighting--detections-batches',
+    durable: 'lighting--batches',
     startAt: 'new',
     concurrency: 4,
     maxDeliveries: 2,
     async handle(batch) {
       const received = Date.now();
-      const detections = batch.readings.filter((r) =>
-        detectorTypes.has(deviceTypeToken(r.deviceType)),
-      );
-      for (const reading of detections) {
+      for (const reading of batch.readings) {
         const type = deviceTypeToken(reading.deviceType);
-        await engine.onDetection(reading, travelModeOf(type, reading), received);
+        if (detectorTypes.has(type))
+          await engine.onDetection(reading, travelModeOf(type, reading), received);
+        else if (type === 'lamp_controller') await engine.onControllerReading(reading);
       }
       return ack();
     },

@@ -7,6 +7,7 @@ export { Namespace } from './bus/namespace.js';
 export * from './bus/outbox.js';
 export * from './clock.js';
 export * from './config.js';
+export * from './db/append-only.js';
 export * from './db/database.js';
 export * from './db/migrate.js';
 export * from './errors.js';

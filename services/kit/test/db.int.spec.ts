@@ -2,6 +2,7 @@
 import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeAppendOnly } from '../src/db/append-only.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { collectOutput, exited, fixture, spawnTs } from './support.js';
@@ -55,6 +56,28 @@ describe('createDatabase', () => {
       expect(uncaught).toEqual([]);
     } finally {
       process.off('uncaughtException', note);
+      await database.close();
+    }
+  });
+});
+
+describe('makeAppendOnly', () => {
+  it('lets rows be added to a table but never changed or removed', async () => {
+    const database = createDatabase({ url: testDb.url, schema: 'public' });
+    try {
+      await sql`create table log_entry (id int primary key, what text)`.execute(database.db);
+      await makeAppendOnly(database.db as never, 'log_entry');
+      await sql`insert into log_entry values (1, 'opened')`.execute(database.db);
+      await expect(sql`update log_entry set what = 'nothing'`.execute(database.db)).rejects.toThrow(
+        'log_entry is append-only: UPDATE is not allowed',
+      );
+      await expect(sql`delete from log_entry`.execute(database.db)).rejects.toThrow(
+        'log_entry is append-only: DELETE is not allowed',
+      );
+      await expect(makeAppendOnly(database.db as never, 'log; drop table x')).rejects.toThrow(
+        /plain table name/,
+      );
+    } finally {
       await database.close();
     }
   });

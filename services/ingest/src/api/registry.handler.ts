@@ -19,6 +19,8 @@ import {
   invalidArgument,
   type Logger,
   notFound,
+  pageSize,
+  pageTokens,
   type ServiceHandlers,
 } from '@slimstad/kit';
 import type { Kysely, Transaction } from 'kysely';
@@ -67,22 +69,7 @@ export interface RegistryApiDeps {
 
 type Handlers = ServiceHandlers<typeof DeviceRegistryServiceService>;
 
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
-
-const pageToken = {
-  encode: (id: string) => Buffer.from(`device:${id}`).toString('base64url'),
-  decode(token: string): string | undefined {
-    if (!token) return undefined;
-    const decoded = Buffer.from(token, 'base64url').toString();
-    if (!decoded.startsWith('device:')) {
-      throw invalidArgument('bad page token', [
-        { field: 'page.page_token', description: 'is not a token this API issued' },
-      ]);
-    }
-    return decoded.slice('device:'.length);
-  },
-};
+const devicePages = pageTokens('device');
 
 export function registryService(deps: RegistryApiDeps) {
   const now = deps.clock ?? (() => new Date());
@@ -333,20 +320,20 @@ export function registryService(deps: RegistryApiDeps) {
     listDevices: {
       roles: ['viewer'],
       handle: async (request) => {
-        const pageSize = Math.min(request.page?.pageSize || DEFAULT_PAGE, MAX_PAGE);
+        const size = pageSize(request.page?.pageSize);
         const rows = await listDevices(deps.db, {
           type: request.type,
           zone: request.zone,
           status: request.status,
-          afterId: pageToken.decode(request.page?.pageToken ?? ''),
-          limit: pageSize + 1,
+          afterId: devicePages.decode(request.page?.pageToken ?? ''),
+          limit: size + 1,
         });
-        const page = rows.slice(0, pageSize);
+        const page = rows.slice(0, size);
         const last = page.at(-1);
         return {
           devices: page.map(asDevice),
           page: {
-            nextPageToken: rows.length > pageSize && last ? pageToken.encode(last.id) : '',
+            nextPageToken: rows.length > size && last ? devicePages.encode(last.id) : '',
             totalSize: 0,
           },
         };

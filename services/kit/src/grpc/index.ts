@@ -6,5 +6,6 @@ export * from './context.js';
 export * from './errors.js';
 export * from './handlers.js';
 export * from './health.js';
+export * from './paging.js';
 export * from './reflection.js';
 export * from './server.js';

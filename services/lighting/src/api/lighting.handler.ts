@@ -15,6 +15,8 @@ import {
   invalidArgument,
   type Logger,
   notFound,
+  pageSize,
+  pageTokens,
   type ServiceHandlers,
 } from '@slimstad/kit';
 import type { Kysely } from 'kysely';
@@ -76,26 +78,8 @@ export interface LightingApiDeps {
 
 type Handlers = ServiceHandlers<typeof LightingServiceService>;
 
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
-
-const pageToken = (kind: string) => ({
-  encode: (id: string) => Buffer.from(`${kind}:${id}`).toString('base64url'),
-  decode(token: string): string | undefined {
-    if (!token) return undefined;
-    const decoded = Buffer.from(token, 'base64url').toString();
-    if (!decoded.startsWith(`${kind}:`)) {
-      throw invalidArgument('bad page token', [
-        { field: 'page.page_token', description: 'is not a token this API issued' },
-      ]);
-    }
-    return decoded.slice(kind.length + 1);
-  },
-});
-const zonePages = pageToken('zone');
-const lampPages = pageToken('lamp');
-const pageSize = (size: number | undefined) =>
-  Math.min(MAX_PAGE, size && size > 0 ? size : DEFAULT_PAGE);
+const zonePages = pageTokens('zone');
+const lampPages = pageTokens('lamp');
 
 const pgCode = (error: unknown) => (error as { code?: string }).code;
 

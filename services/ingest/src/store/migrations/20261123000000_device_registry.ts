@@ -1,5 +1,6 @@
 // The device registry: one row per device ever registered (decommissioned ones stay, their ids
 // are never reused) and an append-only audit of every change to it.
+import { makeAppendOnly } from '@slimstad/kit';
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -46,12 +47,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       trace_id text
     )`.execute(db);
   await sql`create index device_audit_by_device on device_audit (device_id, at)`.execute(db);
-  await sql`
-    create function device_audit_is_append_only() returns trigger language plpgsql as $$
-    begin
-      raise exception 'device_audit is append-only: % is not allowed', tg_op;
-    end $$`.execute(db);
-  await sql`
-    create trigger device_audit_append_only before update or delete on device_audit
-    for each statement execute function device_audit_is_append_only()`.execute(db);
+  await makeAppendOnly(db, 'device_audit');
 }

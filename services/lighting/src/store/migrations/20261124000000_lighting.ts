@@ -1,7 +1,7 @@
 // The lighting schema: zones, lamps along paths, one profile per zone, overrides that expire,
 // the live state of every lamp (and the command sequence that must survive restarts), energy
 // per lamp and operating day, an append-only audit, and the outbox of lamp failure events.
-import { createOutboxTable } from '@slimstad/kit';
+import { createOutboxTable, makeAppendOnly } from '@slimstad/kit';
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -94,13 +94,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       trace_id text
     )`.execute(db);
   await sql`create index audit_by_target on audit (target, at)`.execute(db);
-  await sql`
-    create function audit_is_append_only() returns trigger language plpgsql as $$
-    begin
-      raise exception 'audit is append-only: % is not allowed', tg_op;
-    end $$`.execute(db);
-  await sql`
-    create trigger audit_append_only before update or delete on audit
-    for each statement execute function audit_is_append_only()`.execute(db);
+  await makeAppendOnly(db, 'audit');
   await createOutboxTable(db);
 }

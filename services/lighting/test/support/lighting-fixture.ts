@@ -133,7 +133,12 @@ export async function startLightingFixture(
         nc: fleetNc as never,
         namespace: new Namespace(ns.namespace),
         clock,
-        lamps,
+        // The fail-safe delay the heartbeats will bring, from the start: the hand-set clock may
+        // jump before the first heartbeat arrives.
+        lamps: lamps.map((lamp) => ({
+          failSafeAfterMs: TEST_SETTINGS.LIGHTING_FAIL_SAFE_AFTER_MS,
+          ...lamp,
+        })),
         feedbackEveryMs: 0,
       });
       closers.unshift(() => fleet.stop());

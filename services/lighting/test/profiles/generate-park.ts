@@ -12,6 +12,7 @@
 //   node --conditions=source --import tsx services/lighting/test/profiles/generate-park.ts \
 //     > services/lighting/test/profiles/warandepark.json
 import { pathToFileURL } from 'node:url';
+import { createRandom as createSeededRandom } from '@slimstad/simulator/domain/random';
 import type { BenchLamp, BenchPasser, BenchProfile } from './profile-file.js';
 
 const SEED = 20261123;
@@ -31,31 +32,19 @@ const PEDESTRIANS = 1500;
 const CYCLISTS = 500;
 const REPLAY = { start: '2026-11-23T16:30:00Z', end: '2026-11-24T07:00:00Z' };
 
-/** mulberry32: small, fast and good enough to place lamps and people. */
+/** The simulator's seeded PRNG, plus a weighted pick. */
 function createRandom(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const normal = () => {
-    const u = 1 - next();
-    const v = next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
+  const random = createSeededRandom(seed);
   const weighted = <T>(items: readonly (readonly [T, number])[]): T => {
     const total = items.reduce((s, [, w]) => s + w, 0);
-    let r = next() * total;
+    let r = random.next() * total;
     for (const [item, w] of items) {
       r -= w;
       if (r < 0) return item;
     }
     return items[items.length - 1]![0];
   };
-  return { next, normal, weighted };
+  return { next: random.next, normal: random.normal, weighted };
 }
 type Random = ReturnType<typeof createRandom>;
 

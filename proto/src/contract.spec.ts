@@ -4,6 +4,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  CredentialKind,
+  FailMode,
+  RequestSource,
+  BollardState as WireBollardState,
+} from '../gen/slimstad/bollards/v1/bollards.js';
+import * as bollardControlModule from '../gen/slimstad/bollards/v1/control.js';
 import * as controlModule from '../gen/slimstad/lighting/v1/control.js';
 import { ControlSource, LampFailureReason } from '../gen/slimstad/lighting/v1/lighting.js';
 import * as deviceModule from '../gen/slimstad/sensor/v1/device.js';
@@ -241,11 +248,89 @@ const samples: Record<string, unknown> = {
     previousReason: LampFailureReason.LAMP_FAILURE_REASON_UNREACHABLE,
     recoverTime: receivedAt,
   }),
+  'slimstad.bollards.v1.AccessRequest': bollardControlModule.AccessRequest.fromPartial({
+    requestId: 'anpr-vm-n-000123',
+    zoneId: 'vismarkt',
+    bollardId: 'vm-north',
+    source: RequestSource.REQUEST_SOURCE_ANPR,
+    credentialKind: CredentialKind.CREDENTIAL_KIND_PLATE,
+    identityHash: 'a'.repeat(64),
+    readerId: 'anpr-vm-n',
+    observeTime: observedAt,
+  }),
+  'slimstad.bollards.v1.BollardCommandAck': bollardControlModule.BollardCommandAck.fromPartial({
+    bollardId: 'vm-north',
+    controllerId: 'bc-vm-north',
+    sequence: 12n,
+    result: bollardControlModule.CommandResult.COMMAND_RESULT_REJECTED,
+    detail: 'loop occupied',
+    lastSequence: 11n,
+    acknowledgeTime: receivedAt,
+  }),
+  'slimstad.bollards.v1.BollardReport': bollardControlModule.BollardReport.fromPartial({
+    bollardId: 'vm-north',
+    controllerId: 'bc-vm-north',
+    position: bollardControlModule.Position.POSITION_MOVING_DOWN,
+    loopOccupied: true,
+    obstacle: false,
+    powerOk: true,
+    fallbackActive: false,
+    observeTime: observedAt,
+  }),
+  'slimstad.bollards.v1.BollardCommand': bollardControlModule.BollardCommand.fromPartial({
+    bollardId: 'vm-north',
+    zoneId: 'vismarkt',
+    controllerId: 'bc-vm-north',
+    sequence: 12n,
+    attempt: 2,
+    motion: bollardControlModule.Motion.MOTION_LOWER,
+    reason: 'permit-window',
+    requestId: 'anpr-vm-n-000123',
+    issueTime: receivedAt,
+    failMode: FailMode.FAIL_MODE_SAFE,
+  }),
+  'slimstad.bollards.v1.BollardsHeartbeat': bollardControlModule.BollardsHeartbeat.fromPartial({
+    zoneId: 'vismarkt',
+    sendTime: observedAt,
+    failAfter: { seconds: 15n, nanos: 0 },
+    emergencyMode: true,
+  }),
+  'slimstad.bollards.v1.AccessDecided': bollardControlModule.AccessDecided.fromPartial({
+    requestId: 'anpr-vm-n-000123',
+    zoneId: 'vismarkt',
+    bollardId: 'vm-north',
+    source: RequestSource.REQUEST_SOURCE_ANPR,
+    decision: { admit: false, rule: 'outside-time-window', detail: 'Mon-Sat 06:00-11:00 only' },
+    decideTime: receivedAt,
+  }),
+  'slimstad.bollards.v1.BollardStateChanged': bollardControlModule.BollardStateChanged.fromPartial({
+    bollardId: 'vm-north',
+    zoneId: 'vismarkt',
+    from: WireBollardState.BOLLARD_STATE_LOWERING,
+    to: WireBollardState.BOLLARD_STATE_DOWN,
+    reason: 'controller reports down',
+    changeTime: receivedAt,
+  }),
+  'slimstad.bollards.v1.BollardFault': bollardControlModule.BollardFault.fromPartial({
+    bollardId: 'vm-north',
+    zoneId: 'vismarkt',
+    controllerId: 'bc-vm-north',
+    reason: 'no acknowledgement of lower command 12 after 3 attempts',
+    detectTime: receivedAt,
+  }),
+  'slimstad.bollards.v1.ZoneEmergencyChanged':
+    bollardControlModule.ZoneEmergencyChanged.fromPartial({
+      zoneId: 'vismarkt',
+      active: true,
+      reason: 'fire at Vismarkt 3',
+      actor: 'emergency_service:dispatch-112',
+      changeTime: receivedAt,
+    }),
 };
 
 // Every generated message of the event packages, by fully-qualified name.
 const generated = new Map<string, unknown>();
-for (const module of [deviceModule, readingModule, controlModule]) {
+for (const module of [deviceModule, readingModule, controlModule, bollardControlModule]) {
   for (const [name, value] of Object.entries(module)) {
     if (typeof value === 'object' && value !== null && 'encode' in value && 'decode' in value) {
       generated.set(`${module.protobufPackage}.${name}`, value);

@@ -4,12 +4,14 @@
 // `@slimstad/contracts/gen/slimstad/sensor/v1/reading`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bollardEvents, bollardStreams } from './bollards.js';
 import { DeadLetterStream } from './bus.js';
 import type { EventContract, StreamContract } from './contract.js';
 import { ingestEvents, ingestStreams } from './ingest.js';
 import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
 
+export * from './bollards.js';
 export * from './bus.js';
 export * from './contract.js';
 export * from './ingest.js';
@@ -31,6 +33,9 @@ export const protoRoot: string =
 
 /** Slimstad's .proto files, relative to `protoRoot` (a test keeps this list complete). */
 export const protoFiles: readonly string[] = [
+  'slimstad/bollards/v1/bollards.proto',
+  'slimstad/bollards/v1/bollards_service.proto',
+  'slimstad/bollards/v1/control.proto',
   'slimstad/common/v1/common.proto',
   'slimstad/lighting/v1/control.proto',
   'slimstad/lighting/v1/lighting.proto',
@@ -47,6 +52,7 @@ export const allStreams: readonly StreamContract[] = [
   ...sensorStreams,
   ...ingestStreams,
   ...lightingStreams,
+  ...bollardStreams,
 ];
 
 /** Every event of the contract. */
@@ -54,4 +60,5 @@ export const allEvents: readonly EventContract<unknown>[] = [
   ...sensorEvents,
   ...ingestEvents,
   ...lightingEvents,
+  ...bollardEvents,
 ];

@@ -13,6 +13,7 @@ export * from './db/migrate.js';
 export * from './errors.js';
 export * from './grpc/index.js';
 export * from './health.js';
+export * from './identity.js';
 export * from './local-time.js';
 export * from './log.js';
 export * from './ops/ops-server.js';

@@ -1,7 +1,7 @@
-// Number plates and badge ids are personal data: the service keeps, compares and audits only a
-// keyed hash of them (HMAC-SHA256 with the municipality's secret), so a leaked table or log
-// does not reveal who drove where, and without the secret the hashes cannot be tested against
-// a list of plates.
+// Number plates and badge ids are personal data: services keep, compare and audit only a
+// keyed hash of them (HMAC-SHA256 with the municipality's secret), and reader gateways put only
+// the hash on the bus. A leaked table, log or stream does not reveal who drove where, and
+// without the secret the hashes cannot be tested against a list of plates.
 import { createHmac } from 'node:crypto';
 
 /** A plate as cameras and people write it: `1-abc-234`, `1 ABC 234` and `1ABC234` are one plate. */

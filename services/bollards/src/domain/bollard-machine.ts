@@ -66,7 +66,13 @@ export interface Bollard {
   reversals: number;
   emergency: boolean;
   faultReason?: string;
+  /** Where the controller last said the bollard is. */
+  position?: Position;
+  /** Controller time the current motion was acknowledged: older position reports are stale. */
+  motionSince?: number;
 }
+
+export type Position = 'up' | 'down' | 'moving_up' | 'moving_down';
 
 export type Effect =
   | { kind: 'command'; motion: Motion; sequence: number; attempt: number; reason: string }
@@ -102,11 +108,20 @@ function fault(b: Bollard, reason: string, effects: Effect[]): void {
   setState(b, 'fault', reason, effects);
 }
 
-/** A vehicle was admitted at this bollard: lower it (or keep it down) for the vehicle. */
-export function admit(b: Bollard, at: number, policy: BollardPolicy, reason: string): Effect[] {
+/**
+ * A vehicle was admitted at this bollard: lower it (or keep it down) for the vehicle. A
+ * faulted bollard is left alone, except for an emergency vehicle: then it is worth trying.
+ */
+export function admit(
+  b: Bollard,
+  at: number,
+  policy: BollardPolicy,
+  reason: string,
+  emergency = false,
+): Effect[] {
   const effects: Effect[] = [];
   b.holdUntil = Math.max(b.holdUntil ?? 0, at + policy.admissionHoldMs);
-  if (b.state === 'maintenance' || b.state === 'fault') return effects;
+  if (b.state === 'maintenance' || (b.state === 'fault' && !emergency)) return effects;
   const goingDown =
     b.pending?.motion === 'lower' ||
     b.state === 'lowering' ||
@@ -162,27 +177,76 @@ function reverse(
   }
 }
 
-/** The controller acknowledged a command: the motion started. */
+/**
+ * The controller acknowledged a command: the motion started. `at` is the controller's time of
+ * the acknowledgement; position reports observed before it describe the previous motion.
+ */
 export function acknowledged(b: Bollard, sequence: number, at: number): Effect[] {
   const effects: Effect[] = [];
   const pending = b.pending;
   if (!pending || pending.sequence !== sequence) return effects; // stale or unknown: ignored
   b.pending = undefined;
+  b.motionSince = at;
   if (b.state === 'fault' || b.state === 'maintenance') return effects;
   setState(b, MOVING[pending.motion], `command ${sequence} acknowledged`, effects);
-  void at;
   return effects;
 }
 
-/** The controller reports the bollard's position. */
-export function positionReported(b: Bollard, position: 'up' | 'down', at: number): Effect[] {
+/**
+ * The controller refused a command. STALE: it already obeyed a higher sequence (the service's
+ * state came from an older backup), so the service jumps ahead and sends the motion again.
+ * REJECTED: an interlock refused it; a refused lower leaves someone in front of a closed way
+ * (an emergency vehicle, perhaps), so it is a fault; a refused raise waits the raise delay.
+ */
+export function refused(
+  b: Bollard,
+  sequence: number,
+  result: 'stale' | 'rejected',
+  lastSequence: number,
+  detail: string,
+  at: number,
+): Effect[] {
   const effects: Effect[] = [];
-  void at;
-  if (position === 'down' && (b.state === 'lowering' || b.state === 'emergency_down')) {
-    setState(b, b.emergency ? 'emergency_down' : 'down', 'controller reports down', effects);
-  } else if (position === 'up' && b.state === 'raising') {
-    b.reversals = 0;
-    setState(b, 'up', 'controller reports up', effects);
+  const pending = b.pending;
+  if (!pending || pending.sequence !== sequence) return effects;
+  b.pending = undefined;
+  if (result === 'stale') {
+    b.sequence = Math.max(b.sequence, lastSequence);
+    command(b, pending.motion, at, pending.reason, effects);
+  } else if (pending.motion === 'lower') {
+    fault(b, `lower command ${sequence} rejected by the controller: ${detail}`, effects);
+  } else {
+    b.loopClearedAt = at;
+  }
+  return effects;
+}
+
+/**
+ * The controller reports the bollard's position (`at`: when it observed it, on its clock).
+ * Fully up or down is the truth about the bollard, expected or not: the end of a motion, a
+ * controller that reversed by itself, or one that followed its fail mode while the service or
+ * the power was away. Reports older than the current motion's acknowledgement are ignored.
+ */
+export function positionReported(b: Bollard, position: Position, at: number): Effect[] {
+  const effects: Effect[] = [];
+  if (b.motionSince !== undefined && at < b.motionSince) return effects;
+  b.position = position;
+  if (b.state === 'fault' || b.state === 'maintenance') return effects;
+  if (position === 'down') {
+    if (b.pending?.motion === 'lower') b.pending = undefined; // already there
+    const reason =
+      b.state === 'lowering' || b.state === 'emergency_down'
+        ? 'controller reports down'
+        : `controller reports down while ${b.state}`;
+    setState(b, b.emergency ? 'emergency_down' : 'down', reason, effects);
+  } else if (position === 'up') {
+    if (b.state === 'raising') {
+      b.reversals = 0;
+      setState(b, 'up', 'controller reports up', effects);
+    } else if (b.state !== 'up') {
+      setState(b, 'up', `controller reports up while ${b.state}`, effects);
+      if (b.emergency) lowerForEmergency(b, at, 'emergency mode in force', effects);
+    }
   }
   return effects;
 }

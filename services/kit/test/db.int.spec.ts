@@ -2,7 +2,7 @@
 import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeAppendOnly } from '../src/db/append-only.js';
+import { makeAppendOnly, purgeExpired } from '../src/db/append-only.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { collectOutput, exited, fixture, spawnTs } from './support.js';
@@ -75,8 +75,45 @@ describe('makeAppendOnly', () => {
         'log_entry is append-only: DELETE is not allowed',
       );
       await expect(makeAppendOnly(database.db as never, 'log; drop table x')).rejects.toThrow(
-        /plain table name/,
+        /plain identifier/,
       );
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('with a retention, lets only a purge remove rows, and only those past the retention', async () => {
+    const database = createDatabase({ url: testDb.url, schema: 'public' });
+    try {
+      await sql`create table decision_log (id int primary key, at timestamptz not null)`.execute(
+        database.db,
+      );
+      await makeAppendOnly(database.db as never, 'decision_log', { retentionColumn: 'at' });
+      await sql`insert into decision_log values
+        (1, now() - interval '400 days'), (2, now() - interval '10 days'), (3, now())`.execute(
+        database.db,
+      );
+      await expect(sql`update decision_log set at = now()`.execute(database.db)).rejects.toThrow(
+        'decision_log is append-only: UPDATE is not allowed',
+      );
+      // A plain delete, even of an old row, is refused; so is a purge that declares a tiny retention.
+      await expect(sql`delete from decision_log where id = 1`.execute(database.db)).rejects.toThrow(
+        /retention of at least a day/,
+      );
+      await expect(
+        database.db.transaction().execute(async (trx) => {
+          await sql`select set_config('slimstad.retention', '1 day', true)`.execute(trx);
+          await sql`delete from decision_log where id = 3`.execute(trx);
+        }),
+      ).rejects.toThrow(/within its retention/);
+      await expect(purgeExpired(database.db as never, 'decision_log', 'at', 0)).rejects.toThrow(
+        /at least one day/,
+      );
+      expect(await purgeExpired(database.db as never, 'decision_log', 'at', 365)).toBe(1);
+      const left = await sql<{ id: number }>`select id from decision_log order by id`.execute(
+        database.db,
+      );
+      expect(left.rows.map((r) => r.id)).toEqual([2, 3]);
     } finally {
       await database.close();
     }

@@ -9,7 +9,7 @@ import { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createOutboxTable, enqueueEvent, OutboxRelay } from '../src/bus/outbox.js';
+import { createOutboxTable, enqueueEvent, enqueueEvents, OutboxRelay } from '../src/bus/outbox.js';
 import { createDatabase, type Database } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { inSpan } from '../src/telemetry/tracing.js';
@@ -75,8 +75,12 @@ it('publishes what committed, once, and nothing of what rolled back', async () =
     })
     .catch(() => undefined);
   await database.db.transaction().execute(async (trx) => {
-    await enqueueEvent(trx, ReadingRecorded, params, reading(2), 'test');
-    await enqueueEvent(trx, ReadingRecorded, params, reading(3), 'test');
+    // Several events in one statement, in order.
+    await enqueueEvents(
+      trx,
+      [2, 3].map((n) => ({ event: ReadingRecorded as never, params, message: reading(n) })),
+      'test',
+    );
   });
   await database.db.transaction().execute(async (trx) => {
     await enqueueEvent(trx, ReadingRecorded, params, reading(4), 'test');

@@ -53,14 +53,41 @@ export async function enqueueEvent<T, P extends string>(
   message: T,
   msgIdPrefix: string,
 ): Promise<void> {
+  await enqueueEvents(
+    trx,
+    [{ event: event as EventContract<unknown, string>, params, message }],
+    msgIdPrefix,
+  );
+}
+
+/** One event for `enqueueEvents`. */
+export interface OutboxItem {
+  event: EventContract<unknown, string>;
+  params: Record<string, string>;
+  message: unknown;
+}
+
+/**
+ * Writes several events to the outbox in one statement, inside the caller's transaction, in
+ * order (a service that writes many changes at once keeps its commit short).
+ */
+export async function enqueueEvents(
+  trx: Transaction<unknown> | Kysely<unknown>,
+  items: readonly OutboxItem[],
+  msgIdPrefix: string,
+): Promise<void> {
+  if (items.length === 0) return;
   const trace: Record<string, string> = {};
   injectTraceContext(mapCarrier(trace));
+  const traceJson = JSON.stringify(trace);
+  const rows = items.map(
+    ({ event, params, message }) =>
+      sql`(${event.pattern}, ${event.subject(params)}, ${event.messageType},
+           ${Buffer.from(event.codec.encode(message).finish())}, ${msgIdPrefix}, ${traceJson})`,
+  );
   await sql`
     insert into outbox (pattern, subject, message_type, payload, msg_id_prefix, trace)
-    values (${event.pattern}, ${event.subject(params)}, ${event.messageType},
-            ${Buffer.from(event.codec.encode(message).finish())}, ${msgIdPrefix}, ${JSON.stringify(trace)})`.execute(
-    trx,
-  );
+    values ${sql.join(rows)}`.execute(trx);
 }
 
 export interface OutboxRelayOptions {

@@ -392,8 +392,8 @@ export function bollardStateToJSON(object: BollardState): string {
 
 /** What a bollard's induction loop reports. */
 export enum LoopState {
-  /** LOOP_STATE_UNKNOWN - Not known (after a restart, until the controller reports): treated as occupied. */
-  LOOP_STATE_UNKNOWN = 0,
+  /** LOOP_STATE_UNSPECIFIED - Not known (after a restart, until the controller reports): treated as occupied. */
+  LOOP_STATE_UNSPECIFIED = 0,
   /** LOOP_STATE_CLEAR - No vehicle. */
   LOOP_STATE_CLEAR = 1,
   /** LOOP_STATE_OCCUPIED - A vehicle stands over the bollard. */
@@ -404,8 +404,8 @@ export enum LoopState {
 export function loopStateFromJSON(object: any): LoopState {
   switch (object) {
     case 0:
-    case "LOOP_STATE_UNKNOWN":
-      return LoopState.LOOP_STATE_UNKNOWN;
+    case "LOOP_STATE_UNSPECIFIED":
+      return LoopState.LOOP_STATE_UNSPECIFIED;
     case 1:
     case "LOOP_STATE_CLEAR":
       return LoopState.LOOP_STATE_CLEAR;
@@ -421,8 +421,8 @@ export function loopStateFromJSON(object: any): LoopState {
 
 export function loopStateToJSON(object: LoopState): string {
   switch (object) {
-    case LoopState.LOOP_STATE_UNKNOWN:
-      return "LOOP_STATE_UNKNOWN";
+    case LoopState.LOOP_STATE_UNSPECIFIED:
+      return "LOOP_STATE_UNSPECIFIED";
     case LoopState.LOOP_STATE_CLEAR:
       return "LOOP_STATE_CLEAR";
     case LoopState.LOOP_STATE_OCCUPIED:

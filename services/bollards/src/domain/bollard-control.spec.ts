@@ -443,8 +443,8 @@ function runScenario(steps: Step[], startCity: number): void {
 describe('bollard control', () => {
   const start = at('2026-11-23T05:00:00Z');
 
-  function loaded(): BollardControl {
-    const control = new BollardControl(policy);
+  function loaded(maxRequestAgeMs = Number.POSITIVE_INFINITY): BollardControl {
+    const control = new BollardControl(policy, { maxRequestAgeMs });
     for (const z of zones) control.putZone(z);
     for (const b of bollards) control.putBollard(b);
     control.replacePermits(permits);
@@ -505,6 +505,28 @@ describe('bollard control', () => {
     );
     expect(decision.rule).toBe('outside-time-window');
     expect(work.entries.map((e) => e.audit.kind)).toEqual(['decision']);
+  });
+
+  it('refuses a request observed too long ago, except an emergency vehicle’s', () => {
+    const control = loaded(30_000);
+    const request = {
+      requestId: 'r-old',
+      zoneId: 'vismarkt',
+      bollardId: 'vm-n',
+      source: 'anpr' as const,
+      at: start - 31_000,
+      identityHash: plate('1-RES-001'),
+    };
+    const old = control.request(request, { real: 10, city: start });
+    expect(old.decision.rule).toBe('request-too-old');
+    expect(old.work.entries.map((e) => e.audit.kind)).toEqual(['decision']);
+    expect(
+      control.request({ ...request, at: start - 1_000 }, { real: 11, city: start }).decision.rule,
+    ).toBe('permit');
+    expect(
+      control.request({ ...request, bollardId: 'vm-s', emergency: true }, { real: 12, city: start })
+        .decision.rule,
+    ).toBe('emergency-vehicle');
   });
 
   it('uses up a one-off permit with its first admission', () => {

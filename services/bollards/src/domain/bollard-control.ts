@@ -178,11 +178,22 @@ interface BollardRuntime {
   spec: BollardSpec;
   machine: Bollard;
   lastReportAt?: number;
+  /** Controller time of the newest report applied: older ones arrived late and are ignored. */
+  lastObservedAt?: number;
   fallbackActive: boolean;
   requestId?: string;
 }
 
 export const SYSTEM_ACTOR = 'system:bollards';
+
+export interface ControlOptions {
+  /**
+   * Requests observed longer ago than this (city ms) are refused (`request-too-old`), except
+   * an emergency's: after a backlog, the vehicle has probably gone, and lowering the bollard
+   * would open the way for whoever comes next.
+   */
+  maxRequestAgeMs: number;
+}
 
 export class BollardControl {
   private readonly zones = new Map<string, ZoneStatus>();
@@ -190,7 +201,10 @@ export class BollardControl {
   private permitsByIdentity = new Map<string, Permit[]>();
   private readonly permitsById = new Map<string, Permit>();
 
-  constructor(readonly policy: BollardPolicy) {}
+  constructor(
+    readonly policy: BollardPolicy,
+    private readonly options: ControlOptions = { maxRequestAgeMs: 30_000 },
+  ) {}
 
   // ---- topology ----
 
@@ -340,7 +354,16 @@ export class BollardControl {
     now: Now,
   ): { decision: AccessDecision; work: Work } {
     const work = emptyWork();
-    const decision = this.decide({ ...request, at: now.city });
+    const emergency = request.emergency || request.source === 'emergency_service';
+    const age = now.city - request.at;
+    const decision: AccessDecision =
+      !emergency && age > this.options.maxRequestAgeMs
+        ? {
+            admit: false,
+            rule: 'request-too-old',
+            detail: `observed ${Math.round(age / 1000)} s ago, more than ${Math.round(this.options.maxRequestAgeMs / 1000)} s`,
+          }
+        : this.decide({ ...request, at: now.city });
     const permit = this.permit(decision.permitId);
     const actor =
       request.source === 'operator' && request.operator
@@ -445,6 +468,8 @@ export class BollardControl {
     const work = emptyWork();
     const rt = this.bollards.get(bollardId);
     if (!rt) return work;
+    if (rt.lastObservedAt !== undefined && report.observedAt < rt.lastObservedAt) return work;
+    rt.lastObservedAt = report.observedAt;
     const effects: Effect[] = [];
     if (report.loopOccupied !== rt.machine.loopOccupied) {
       effects.push(...machineLoopChanged(rt.machine, report.loopOccupied, now.real, this.policy));

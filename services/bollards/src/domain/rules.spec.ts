@@ -34,8 +34,8 @@ describe('permit rules', () => {
         }),
       ),
     ).toEqual([
-      'permit.identity',
-      'permit.identity_kind',
+      'permit.credential',
+      'permit.credential_kind',
       'permit.vehicle_class',
       'permit.zone_ids[0]',
       'permit.reason',
@@ -53,13 +53,16 @@ describe('permit rules', () => {
       zones,
     );
     expect(v).toEqual([
-      { field: 'permit.windows[0].days[0]', description: 'must be 0 (Sunday) to 6 (Saturday)' },
       {
-        field: 'permit.windows[0].to_local_time',
+        field: 'permit.windows[0].days[0]',
+        description: 'must be a weekday, WEEKDAY_MONDAY to WEEKDAY_SUNDAY',
+      },
+      {
+        field: 'permit.windows[0].to',
         description: '06:00 is not after 22:00: split a window that crosses midnight in two',
       },
       { field: 'permit.windows[1].days', description: 'names no day' },
-      { field: 'permit.windows[1].from_local_time', description: 'must be HH:MM, not "6:00"' },
+      { field: 'permit.windows[1].from', description: 'must be HH:MM, not "6:00"' },
     ]);
   });
 

@@ -1,6 +1,6 @@
-// Validation of permits before they are stored: every problem named by its field (proto
-// snake_case paths), with what is wrong. Pure.
-import type { FieldViolation } from '@slimstad/kit';
+// Validation of zones, bollards and permits before they are stored: every problem named by its
+// field (proto snake_case paths), with what is wrong. Pure.
+import { type FieldViolation, isTimeZone } from '@slimstad/kit';
 import { type TimeWindow, VEHICLE_CLASSES, type VehicleClass } from './access.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -28,7 +28,7 @@ function windowViolations(window: TimeWindow, field: string): FieldViolation[] {
     if (!Number.isInteger(d) || d < 0 || d > 6) {
       problems.push({
         field: `${field}.days[${i}]`,
-        description: 'must be 0 (Sunday) to 6 (Saturday)',
+        description: 'must be a weekday, WEEKDAY_MONDAY to WEEKDAY_SUNDAY',
       });
     }
   });
@@ -36,17 +36,17 @@ function windowViolations(window: TimeWindow, field: string): FieldViolation[] {
   const to = HHMM.test(window.to);
   if (!from)
     problems.push({
-      field: `${field}.from_local_time`,
+      field: `${field}.from`,
       description: `must be HH:MM, not ${JSON.stringify(window.from)}`,
     });
   if (!to)
     problems.push({
-      field: `${field}.to_local_time`,
+      field: `${field}.to`,
       description: `must be HH:MM, not ${JSON.stringify(window.to)}`,
     });
   if (from && to && window.to <= window.from) {
     problems.push({
-      field: `${field}.to_local_time`,
+      field: `${field}.to`,
       description: `${window.to} is not after ${window.from}: split a window that crosses midnight in two`,
     });
   }
@@ -60,13 +60,13 @@ export function permitViolations(
   const problems: FieldViolation[] = [];
   if (!permit.identity.trim())
     problems.push({
-      field: 'permit.identity',
+      field: 'permit.credential',
       description: 'is required: a number plate or badge id',
     });
   if (!permit.identityKind)
     problems.push({
-      field: 'permit.identity_kind',
-      description: 'is required: IDENTITY_KIND_PLATE or IDENTITY_KIND_BADGE',
+      field: 'permit.credential_kind',
+      description: 'is required: CREDENTIAL_KIND_PLATE or CREDENTIAL_KIND_BADGE',
     });
   if (!permit.vehicleClass || !VEHICLE_CLASSES.includes(permit.vehicleClass)) {
     problems.push({
@@ -111,5 +111,67 @@ export function permitViolations(
       field: 'permit.reason',
       description: 'is required: say why, for the audit log',
     });
+  return problems;
+}
+
+const token = (value: string | undefined, field: string, what: string): FieldViolation[] =>
+  value && ID.test(value)
+    ? []
+    : [
+        {
+          field,
+          description: `${what} must be 1-64 letters, digits, '-' or '_' (it appears in subjects), not ${JSON.stringify(value ?? '')}`,
+        },
+      ];
+
+export function zoneViolations(zone: {
+  id?: string;
+  name?: string;
+  timeZone?: string;
+}): FieldViolation[] {
+  const problems = token(zone.id, 'zone.id', 'the id');
+  if (!zone.name?.trim()) problems.push({ field: 'zone.name', description: 'is required' });
+  if (!zone.timeZone || !isTimeZone(zone.timeZone)) {
+    problems.push({
+      field: 'zone.time_zone',
+      description: `must be an IANA time zone such as Europe/Brussels, not ${JSON.stringify(zone.timeZone ?? '')}`,
+    });
+  }
+  return problems;
+}
+
+export function bollardViolations(bollard: {
+  id?: string;
+  zoneId?: string;
+  name?: string;
+  location?: { latitude: number; longitude: number };
+  controllerId?: string;
+  loopId?: string;
+  failMode?: string;
+}): FieldViolation[] {
+  const problems = [
+    ...token(bollard.id, 'bollard.id', 'the id'),
+    ...token(bollard.zoneId, 'bollard.zone_id', 'the zone id'),
+    ...token(bollard.controllerId, 'bollard.controller_id', 'the controller id'),
+    ...token(bollard.loopId, 'bollard.loop_id', 'the loop id'),
+  ];
+  if (!bollard.name?.trim()) problems.push({ field: 'bollard.name', description: 'is required' });
+  const at = bollard.location;
+  if (!at) problems.push({ field: 'bollard.location', description: 'is required' });
+  else {
+    if (!(Math.abs(at.latitude) <= 90))
+      problems.push({ field: 'bollard.location.latitude', description: 'must be -90 to 90' });
+    if (!(Math.abs(at.longitude) <= 180))
+      problems.push({ field: 'bollard.location.longitude', description: 'must be -180 to 180' });
+    if (at.latitude === 0 && at.longitude === 0)
+      problems.push({ field: 'bollard.location', description: 'is 0,0: set where it stands' });
+  }
+  if (bollard.failMode !== 'safe' && bollard.failMode !== 'secure') {
+    problems.push({
+      field: 'bollard.fail_mode',
+      description:
+        'is required: FAIL_MODE_SAFE (lowers on loss of power or service) or FAIL_MODE_SECURE (stays)',
+    });
+  }
   return problems;
 }

@@ -3,7 +3,7 @@
 // publishes it afterwards (then deletes the row). A rolled-back change publishes nothing; a
 // committed one is published at least once, and exactly once on the wire thanks to its
 // `Nats-Msg-Id` (`<prefix>:<outbox id>`) within the stream's duplicate window.
-import { context } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import type { EventContract } from '@slimstad/contracts';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from '../log.js';
@@ -65,6 +65,8 @@ export interface OutboxItem {
   event: EventContract<unknown, string>;
   params: Record<string, string>;
   message: unknown;
+  /** The trace the event continues; default the active one (items batched from many requests). */
+  context?: Context;
 }
 
 /**
@@ -77,13 +79,17 @@ export async function enqueueEvents(
   msgIdPrefix: string,
 ): Promise<void> {
   if (items.length === 0) return;
-  const trace: Record<string, string> = {};
-  injectTraceContext(mapCarrier(trace));
-  const traceJson = JSON.stringify(trace);
+  const traceOf = (ctx: Context | undefined) => {
+    const trace: Record<string, string> = {};
+    injectTraceContext(mapCarrier(trace), ctx);
+    return JSON.stringify(trace);
+  };
+  const active = traceOf(undefined);
   const rows = items.map(
-    ({ event, params, message }) =>
+    ({ event, params, message, context: ctx }) =>
       sql`(${event.pattern}, ${event.subject(params)}, ${event.messageType},
-           ${Buffer.from(event.codec.encode(message).finish())}, ${msgIdPrefix}, ${traceJson})`,
+           ${Buffer.from(event.codec.encode(message).finish())}, ${msgIdPrefix},
+           ${ctx ? traceOf(ctx) : active})`,
   );
   await sql`
     insert into outbox (pattern, subject, message_type, payload, msg_id_prefix, trace)

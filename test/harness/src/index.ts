@@ -1,5 +1,6 @@
 // Dev-only harness for tests against real PostgreSQL and NATS. Never imported by production code.
 export { dockerAnswers } from './docker.js';
+export { eventually } from './eventually.js';
 export {
   DEFAULT_DATABASE_URL,
   DEFAULT_NATS_URL,

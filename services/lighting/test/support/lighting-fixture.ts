@@ -156,15 +156,4 @@ export async function startLightingFixture(
   };
 }
 
-/** Polls until `check` passes (it throws while not yet), or fails with its last error. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+export { eventually } from '@slimstad/test-harness';

@@ -148,7 +148,7 @@ export function bollardsService(deps: BollardsApiDeps) {
             });
             return row;
           });
-          await engine.reload();
+          engine.control.putZone(stored.value, { active: false });
           return { zone: zoneToMessage(stored, engine.control) };
         } catch (error) {
           if (pgCode(error) === '23505') throw alreadyExists(`zone ${zone.id}`);
@@ -204,7 +204,8 @@ export function bollardsService(deps: BollardsApiDeps) {
             });
             return row;
           });
-          await engine.reload();
+          // Applied at once here; other replicas pick it up on their next reload.
+          engine.control.putBollard(stored.value);
           return { bollard: bollardToMessage(stored) };
         } catch (error) {
           if (pgCode(error) === '23505') throw alreadyExists(`bollard ${bollard.id}`);
@@ -239,7 +240,7 @@ export function bollardsService(deps: BollardsApiDeps) {
           });
           return row;
         });
-        await engine.reload();
+        engine.control.putBollard(stored.value);
         return { bollard: bollardToMessage(stored) };
       },
     },

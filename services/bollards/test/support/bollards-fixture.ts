@@ -99,7 +99,8 @@ export async function startBollardsFixture(
   const bus = await Bus.create(nc, { namespace: ns.namespace, log });
   await bus.declareStreams(...bollardStreams);
   const clock = new ManualClock(Date.parse(startIso));
-  const metrics = createMetrics('bollards', { defaultMetrics: false });
+  let metrics = createMetrics('bollards', { defaultMetrics: false });
+  // A restarted process has a fresh metrics registry.
   const start = () =>
     startBollards({
       db: database.db,
@@ -142,6 +143,8 @@ export async function startBollardsFixture(
     async restart() {
       await server.shutdown(1_000);
       await bollards.stop();
+      metrics = createMetrics('bollards', { defaultMetrics: false });
+      fixture.metrics = metrics;
       bollards = await start();
       fixture.bollards = bollards;
       ({ server, port } = await serve(port));

@@ -68,7 +68,9 @@ beforeAll(async () => {
   generalOperator = await f.api(['operator'], 'otto');
   const nc = await connect({ servers: f.natsUrl });
   nc.subscribe(new Namespace(f.ns.namespace).subject('bollards.command.>'), {
-    callback: (_e: unknown, m: Msg) => commands.push(BollardCommand.decode(m.data)),
+    callback: (_e: unknown, m: Msg) => {
+      commands.push(BollardCommand.decode(m.data));
+    },
   });
   closeNats = () => nc.drain();
   await admin.createZone({ zone: zone('vismarkt') });

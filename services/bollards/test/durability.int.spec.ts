@@ -7,7 +7,10 @@ import type { Msg } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { AccessRequested } from '@slimstad/contracts';
 import { FailMode, RequestSource } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards';
-import { BollardCommand } from '@slimstad/contracts/gen/slimstad/bollards/v1/control';
+import {
+  AccessRequest,
+  BollardCommand,
+} from '@slimstad/contracts/gen/slimstad/bollards/v1/control';
 import { busHeaders, Namespace } from '@slimstad/kit';
 import { eventually } from '@slimstad/test-harness';
 import { sql } from 'kysely';
@@ -42,14 +45,17 @@ beforeAll(async () => {
   const ns = new Namespace(f.ns.namespace);
   const nc = await connect({ servers: f.natsUrl });
   nc.subscribe(ns.subject('bollards.command.>'), {
-    callback: (_e: unknown, m: Msg) => commands.push(BollardCommand.decode(m.data)),
+    callback: (_e: unknown, m: Msg) => {
+      commands.push(BollardCommand.decode(m.data));
+    },
   });
   nc.subscribe(ns.subject('deadletter.bollards--requests'), {
-    callback: (_e: unknown, m: Msg) =>
+    callback: (_e: unknown, m: Msg) => {
       deadLetters.push({
         reason: m.headers?.get(busHeaders.DEAD_LETTER_REASON) ?? '',
         subject: m.headers?.get(busHeaders.DEAD_LETTER_SUBJECT) ?? '',
-      }),
+      });
+    },
   });
   closeNats = () => nc.drain();
   await admin.createZone({
@@ -101,7 +107,7 @@ describe('the transactional outbox', () => {
     await f.bus.publish(
       AccessRequested,
       { zone: 'vismarkt', bollard: 'vm-2' },
-      AccessRequested.codec.fromPartial({
+      AccessRequest.fromPartial({
         requestId: 'anpr-1',
         zoneId: 'vismarkt',
         bollardId: 'vm-2',
@@ -136,7 +142,7 @@ describe('the transactional outbox', () => {
     await f.bus.publish(
       AccessRequested,
       { zone: 'vismarkt', bollard: 'vm-3' },
-      AccessRequested.codec.fromPartial({
+      AccessRequest.fromPartial({
         requestId: 'anpr-bad',
         zoneId: 'vismarkt',
         bollardId: 'vm-3',

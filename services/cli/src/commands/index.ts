@@ -4,6 +4,7 @@
 // run() turns any thrown error into one clear line and an exit code.
 import type { Command } from 'commander';
 import type { Cli } from '../program.js';
+import { bollards } from './bollards.js';
 import { devices } from './devices.js';
 import { health } from './health.js';
 import { lighting } from './lighting.js';
@@ -24,4 +25,5 @@ export const commands: readonly CliCommand[] = [
   readings,
   quarantine,
   lighting,
+  bollards,
 ];

@@ -1,4 +1,6 @@
 // Dev-only harness for tests against real PostgreSQL and NATS. Never imported by production code.
+
+export { freePort, histogramSummary, percentile, sleep } from './bench.js';
 export { dockerAnswers } from './docker.js';
 export { eventually } from './eventually.js';
 export {

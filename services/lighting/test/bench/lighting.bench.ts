@@ -30,7 +30,11 @@ import { startLampFleet } from '@slimstad/simulator/lamps/index';
 import {
   createTestDatabase,
   createTestNamespace,
+  freePort,
+  histogramSummary,
+  percentile,
   resolveInfrastructure,
+  sleep,
 } from '@slimstad/test-harness';
 import { localTime } from '../../src/domain/local-time.js';
 import { distanceMeters } from '../../src/domain/path-graph.js';
@@ -42,35 +46,10 @@ const SPEED = Number(process.env.BENCH_SPEED ?? 120);
 const SETUP_S = Number(process.env.BENCH_SETUP_S ?? 30);
 
 const say = (message: string) => process.stderr.write(`[bench:lighting] ${message}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0
-    ? 0
-    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
-
-/** p50/p99 upper bounds (ms) from a Prometheus histogram's cumulative buckets. */
-function histogramSummary(text: string, name: string): string {
-  const buckets = [
-    ...text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm')),
-  ].map((m) => [Number(m[1]), Number(m[2])] as const);
-  const total = buckets.at(-1)?.[1] ?? 0;
-  const bound = (q: number) => buckets.find(([, n]) => n >= q * total)?.[0] ?? Number.NaN;
-  return `n=${total} p50≤${bound(0.5) * 1000} ms p99≤${bound(0.99) * 1000} ms`;
 }
 
 type ReplayEvent =

@@ -141,6 +141,8 @@ async function main(env = process.env) {
       );
     const lighting = services.find((s) => s.name === 'lighting');
     if (lighting) say(`  export SLIMSTAD_LIGHTING_API=127.0.0.1:${lighting.grpcPort}`);
+    const bollards = services.find((s) => s.name === 'bollards');
+    if (bollards) say(`  export SLIMSTAD_BOLLARDS_API=127.0.0.1:${bollards.grpcPort}`);
   }
   say('Ctrl-C (or SIGTERM) stops the city.');
 }

@@ -8,6 +8,11 @@ import { ack, Bus, connectNats, createLogger, deadLetter } from '@slimstad/kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // @slimstad/deploy depends on the kit only; the contracts come from the workspace sources
 // (the same modules the kit loads).
+import {
+  AccessRequest,
+  BollardCommandAck,
+  BollardCommand as BollardCommandMessage,
+} from '../../proto/gen/slimstad/bollards/v1/control.js';
 import { LampCommand, LampCommandAck } from '../../proto/gen/slimstad/lighting/v1/control.js';
 import {
   DeviceCameOnline as DeviceCameOnlineMessage,
@@ -15,6 +20,10 @@ import {
   ReadingRejected as ReadingRejectedMessage,
 } from '../../proto/gen/slimstad/sensor/v1/reading.js';
 import {
+  AccessRequested,
+  BollardAcknowledged,
+  BollardCommanded,
+  bollardStreams,
   DeadLetterStream,
   DeviceCameOnline,
   IngestIntakeStream,
@@ -37,6 +46,8 @@ const users = [
   'lighting',
   'lamp_controllers',
   'bollards',
+  'bollard_controllers',
+  'access_readers',
   'waste',
   'alerting',
   'federation',
@@ -507,5 +518,155 @@ describe('operator', () => {
     await expect(
       operator.bus.jsm.streams.getMessage('SENSOR_READINGS', { seq: 1 }),
     ).rejects.toEqual(deniedPublish('$JS.API.STREAM.MSG.GET.SENSOR_READINGS'));
+  });
+});
+
+describe('bollards', () => {
+  let bollards: Session;
+  beforeAll(async () => {
+    bollards = await connectAs('bollards');
+  });
+
+  it('declares its streams, commands a bollard, and reads the controller’s acknowledgement and the reader’s request', async () => {
+    await bollards.bus.declareStreams(...bollardStreams);
+    const acks: bigint[] = [];
+    const requests: string[] = [];
+    await bollards.bus.consume({
+      event: BollardAcknowledged,
+      durable: 'bollards--acks',
+      handle: (message) => {
+        acks.push(message.sequence);
+        return ack();
+      },
+    });
+    await bollards.bus.consume({
+      event: AccessRequested,
+      durable: 'bollards--requests',
+      handle: (message) => {
+        requests.push(message.requestId);
+        return ack();
+      },
+    });
+    const controllers = await connectAs('bollard_controllers');
+    const heard: string[] = [];
+    const sub = controllers.nc.subscribe('bollards.command.>', {
+      callback: (_, msg) => {
+        heard.push(msg.subject);
+        void controllers.bus.publish(
+          BollardAcknowledged,
+          { zone: 'vismarkt', bollard: 'b-1' },
+          BollardCommandAck.fromPartial({ bollardId: 'b-1', sequence: 3n }),
+          { msgId: 'ack:b-1:3:1' },
+        );
+      },
+    });
+    await controllers.nc.flush();
+    await bollards.bus.publish(
+      BollardCommanded,
+      { zone: 'vismarkt', bollard: 'b-1' },
+      BollardCommandMessage.fromPartial({ bollardId: 'b-1', zoneId: 'vismarkt', sequence: 3n }),
+      { msgId: 'cmd:b-1:3:1' },
+    );
+    await vi.waitFor(() => expect(heard).toEqual(['bollards.command.vismarkt.b-1']));
+    await vi.waitFor(() => expect(acks).toEqual([3n]));
+    sub.unsubscribe();
+
+    const readers = await connectAs('access_readers');
+    await readers.bus.publish(
+      AccessRequested,
+      { zone: 'vismarkt', bollard: 'b-1' },
+      AccessRequest.fromPartial({ requestId: 'r-1', zoneId: 'vismarkt', bollardId: 'b-1' }),
+      { msgId: 'req:r-1' },
+    );
+    await vi.waitFor(() => expect(requests).toEqual(['r-1']));
+  });
+
+  it('may publish commands and its own events only, not acknowledgements, reports or requests', async () => {
+    bollards.violations.length = 0;
+    bollards.nc.publish('bollards.heartbeat.vismarkt');
+    bollards.nc.publish('bollards.fault.vismarkt.b-1');
+    bollards.nc.publish('bollards.ack.vismarkt.b-1');
+    bollards.nc.publish('bollards.report.vismarkt.b-1');
+    bollards.nc.publish('bollards.request.vismarkt.b-1');
+    bollards.nc.publish('lighting.command.park.l-1');
+    await bollards.nc.flush();
+    await vi.waitFor(() => expect(bollards.violations.length).toBe(4));
+    expect(bollards.violations.map((v) => [v.operation, v.subject])).toEqual([
+      ['publish', 'bollards.ack.vismarkt.b-1'],
+      ['publish', 'bollards.report.vismarkt.b-1'],
+      ['publish', 'bollards.request.vismarkt.b-1'],
+      ['publish', 'lighting.command.park.l-1'],
+    ]);
+  });
+
+  it('reads no sensor stream and cannot delete its own streams', async () => {
+    await expect(
+      bollards.bus.consume({ event: ReadingRecorded, durable: 'bollards--sneak', handle: ack }),
+    ).rejects.toEqual(deniedPublish('$JS.API.CONSUMER.INFO.SENSOR_READINGS.bollards--sneak'));
+    await expect(bollards.bus.jsm.streams.delete('BOLLARD_EVENTS')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.DELETE.BOLLARD_EVENTS'),
+    );
+  });
+});
+
+describe('bollard_controllers', () => {
+  let controllers: Session;
+  beforeAll(async () => {
+    controllers = await connectAs('bollard_controllers');
+  });
+
+  it('cannot command bollards, ask for access, or forge decisions and faults', async () => {
+    await expect(
+      controllers.bus.publish(
+        BollardCommanded,
+        { zone: 'vismarkt', bollard: 'b-2' },
+        BollardCommandMessage.fromPartial({ bollardId: 'b-2', sequence: 1n }),
+        { msgId: 'forged-bollard-cmd' },
+      ),
+    ).rejects.toEqual(deniedPublish('bollards.command.vismarkt.b-2'));
+    controllers.violations.length = 0;
+    controllers.nc.publish('bollards.request.vismarkt.b-2');
+    controllers.nc.publish('bollards.decision.vismarkt.b-2');
+    controllers.nc.publish('bollards.fault.vismarkt.b-2');
+    await controllers.nc.flush();
+    await vi.waitFor(() => expect(controllers.violations.length).toBe(3));
+  });
+
+  it('cannot hear decisions, requests or lamp commands', async () => {
+    controllers.violations.length = 0;
+    controllers.nc.subscribe('bollards.decision.>');
+    controllers.nc.subscribe('bollards.request.>');
+    controllers.nc.subscribe('lighting.command.>');
+    await controllers.nc.flush();
+    await vi.waitFor(() => expect(controllers.violations.length).toBe(3));
+    expect(controllers.violations.map((v) => v.operation)).toEqual([
+      'subscription',
+      'subscription',
+      'subscription',
+    ]);
+  });
+});
+
+describe('access_readers', () => {
+  let readers: Session;
+  beforeAll(async () => {
+    readers = await connectAs('access_readers');
+  });
+
+  it('hear nothing of the bollards, and cannot act as a controller or the service', async () => {
+    readers.violations.length = 0;
+    readers.nc.subscribe('bollards.>');
+    readers.nc.publish('bollards.ack.vismarkt.b-1');
+    readers.nc.publish('bollards.command.vismarkt.b-1');
+    await readers.nc.flush();
+    await vi.waitFor(() => expect(readers.violations.length).toBe(3));
+    expect(readers.violations.map((v) => [v.operation, v.subject])).toEqual([
+      ['subscription', 'bollards.>'],
+      ['publish', 'bollards.ack.vismarkt.b-1'],
+      ['publish', 'bollards.command.vismarkt.b-1'],
+    ]);
+    await expect(readers.bus.jsm.streams.info('BOLLARD_FIELD')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.INFO.BOLLARD_FIELD'),
+    );
   });
 });

@@ -59,6 +59,29 @@ describe('the bollard state machine', () => {
     expect(commands(tick(b, 20_000, policy))).toEqual(['raise#2/1']);
   });
 
+  it('stays down for a second admitted vehicle after the first has passed, up to the hold', () => {
+    const b = upAndFree();
+    lowered(b, 0);
+    admit(b, 5_000, policy, 'permit p-2');
+    loopChanged(b, true, 10_000, policy);
+    loopChanged(b, false, 12_000, policy);
+    // The first van passed; the second is still expected.
+    expect(tick(b, 30_000, policy)).toEqual([]);
+    loopChanged(b, true, 31_000, policy);
+    loopChanged(b, false, 33_000, policy);
+    expect(tick(b, 37_999, policy)).toEqual([]);
+    expect(commands(tick(b, 38_000, policy))).toEqual(['raise#2/1']);
+    // A second van that never came holds the bollard until its admission's hold runs out.
+    const c = upAndFree();
+    lowered(c, 0);
+    admit(c, 5_000, policy, 'permit p-2');
+    loopChanged(c, true, 10_000, policy);
+    loopChanged(c, false, 12_000, policy);
+    expect(tick(c, 64_999, policy)).toEqual([]);
+    expect(commands(tick(c, 65_000, policy))).toEqual(['raise#2/1']);
+    expect(c.expected).toBe(0);
+  });
+
   it('raises when the admitted vehicle never comes, once the hold runs out', () => {
     const b = upAndFree();
     lowered(b, 0);

@@ -44,6 +44,9 @@ export const DEFAULT_POLICY: BollardPolicy = {
   maxReversals: 3,
 };
 
+/** Admitted vehicles counted at most: a burst of requests from one car is still one car. */
+const MAX_EXPECTED_VEHICLES = 5;
+
 export interface PendingCommand {
   motion: Motion;
   sequence: number;
@@ -60,6 +63,12 @@ export interface Bollard {
   loopClearedAt?: number;
   /** An admitted vehicle is expected until then. */
   holdUntil?: number;
+  /**
+   * Admitted vehicles not yet seen passing (the loop occupied, then clear). A queue of two
+   * admitted vans keeps the bollard down after the first has passed; the hold's end still
+   * bounds the wait for a vehicle that never comes.
+   */
+  expected?: number;
   pending?: PendingCommand;
   /** Last command sequence used; strictly increasing. */
   sequence: number;
@@ -121,6 +130,7 @@ export function admit(
 ): Effect[] {
   const effects: Effect[] = [];
   b.holdUntil = Math.max(b.holdUntil ?? 0, at + policy.admissionHoldMs);
+  b.expected = Math.min((b.expected ?? 0) + 1, MAX_EXPECTED_VEHICLES);
   if (b.state === 'maintenance' || (b.state === 'fault' && !emergency)) return effects;
   const goingDown =
     b.pending?.motion === 'lower' ||
@@ -143,8 +153,12 @@ export function loopChanged(
   b.loopOccupied = occupied;
   if (!occupied && was !== false) {
     b.loopClearedAt = at;
-    // The vehicle passed: no need to wait out the rest of the admission hold.
-    if (was === true) b.holdUntil = Math.min(b.holdUntil ?? at, at);
+    if (was === true) {
+      // A vehicle passed; once no other admitted one is expected, there is no need to wait
+      // out the rest of the admission hold.
+      b.expected = Math.max((b.expected ?? 0) - 1, 0);
+      if (b.expected === 0) b.holdUntil = Math.min(b.holdUntil ?? at, at);
+    }
   }
   if (occupied && (b.state === 'raising' || b.pending?.motion === 'raise')) {
     reverse(b, at, policy, 'vehicle on the loop during a rise', effects);
@@ -282,6 +296,8 @@ export function tick(b: Bollard, at: number, policy: BollardPolicy): Effect[] {
   }
   const dueAt = Math.max(b.holdUntil ?? 0, (b.loopClearedAt ?? 0) + policy.raiseDelayMs);
   if (b.state === 'down' && !b.pending && !b.emergency && loopFree(b) && at >= dueAt) {
+    // Vehicles still expected when the hold ran out are not coming.
+    b.expected = 0;
     command(b, 'raise', at, 'the way is clear', effects);
   }
   return effects;

@@ -180,20 +180,26 @@ export class OutboxRelay {
         select id::text as id, pattern, subject, message_type, payload, msg_id_prefix, trace
         from outbox order by id limit ${this.options.batchSize ?? 100}
         for update skip locked`.execute(trx);
-      for (const row of rows) {
-        await bus.publishEncoded(
-          {
-            pattern: row.pattern,
-            subject: row.subject,
-            messageType: row.message_type,
-            data: row.payload,
-          },
-          {
-            msgId: `${row.msg_id_prefix}:${row.id}`,
-            parent: extractTraceContext(mapCarrier(row.trace), context.active()),
-          },
-        );
-      }
+      // Pipelined: every publish of the round is written at once, in outbox order, and the
+      // acks are awaited together (one round trip per round, not per event). If any fails the
+      // transaction rolls back and the round is published again; JetStream drops the ones
+      // already stored by their `Nats-Msg-Id`.
+      await Promise.all(
+        rows.map((row) =>
+          bus.publishEncoded(
+            {
+              pattern: row.pattern,
+              subject: row.subject,
+              messageType: row.message_type,
+              data: row.payload,
+            },
+            {
+              msgId: `${row.msg_id_prefix}:${row.id}`,
+              parent: extractTraceContext(mapCarrier(row.trace), context.active()),
+            },
+          ),
+        ),
+      );
       if (rows.length > 0) {
         await sql`delete from outbox where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(
           trx,

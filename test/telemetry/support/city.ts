@@ -20,6 +20,7 @@ export const KEY = 'telemetry-int-test-key-0123456789abcdef';
 const REGISTER = fileURLToPath(new URL('../../../services/kit/register.mjs', import.meta.url));
 const MQTT_URL = 'mqtt://127.0.0.1:1883';
 const TTS_SECRET = 'tts-telemetry-secret-5b1e';
+export const IDENTITY_SECRET = 'telemetry-test-identity-secret-0123456789';
 
 export interface CityProcess {
   name: string;
@@ -112,8 +113,16 @@ async function logLine(
 
 export async function startCity(
   label: string,
-  options: { databaseUrl: string; natsUrl: string; otlpEndpoint?: string; simulator?: boolean },
+  options: {
+    databaseUrl: string;
+    natsUrl: string;
+    otlpEndpoint?: string;
+    simulator?: boolean;
+    /** Extra variables per service, e.g. a simulated clock for lighting. */
+    env?: Record<string, Record<string, string>>;
+  },
 ): Promise<City> {
+  const extra = (name: string) => options.env?.[name] ?? {};
   const db = await createTestDatabase(options.databaseUrl, label);
   const ns = createTestNamespace(options.natsUrl, label);
   const services = new Map<string, CityProcess>();
@@ -158,13 +167,18 @@ export async function startCity(
         MQTT_CONNECTIONS: '1',
         MQTT_CLIENT_ID: mqttClientId,
         WEBHOOK_SECRETS: `tts=${TTS_SECRET}`,
+        ...extra('ingest'),
       },
       options.otlpEndpoint,
     ),
-    spawnService('lighting', common, options.otlpEndpoint),
+    spawnService('lighting', { ...common, ...extra('lighting') }, options.otlpEndpoint),
     spawnService(
       'bollards',
-      { ...common, BOLLARDS_IDENTITY_SECRET: 'telemetry-test-identity-secret-0123456789' },
+      {
+        ...common,
+        BOLLARDS_IDENTITY_SECRET: IDENTITY_SECRET,
+        ...extra('bollards'),
+      },
       options.otlpEndpoint,
     ),
   ];

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without declarations
 import { loadCatalogue } from './generate.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));

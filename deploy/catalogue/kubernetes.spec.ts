@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without declarations
 import { loadCatalogue } from './generate.mjs';
 import { type K8sObject, render, schemaProblems, unknownFieldProblems } from './kubernetes.js';
 
@@ -43,7 +42,7 @@ describe('every overlay', () => {
 
   it('and the strict check does catch a misspelled field', () => {
     const objects = structuredClone(rendered.get('breda') ?? []);
-    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
     deployment.spec.template.spec.containers[0].readinesProbe = { httpGet: { path: '/readyz' } };
     const problems = unknownFieldProblems([deployment as K8sObject]);
     expect(problems.join('\n')).toMatch(/readinesProbe/);
@@ -97,7 +96,7 @@ describe.each(CITIES)('the %s overlay', (city) => {
 
   it('runs lighting and bollards as one active replica: no HPA, Recreate, an evictable PDB', () => {
     for (const name of ['lighting', 'bollards']) {
-      const [d] = of(city, 'Deployment', name);
+      const d = of(city, 'Deployment', name)[0]!;
       expect(d.spec.replicas).toBe(1);
       expect(d.spec.strategy).toEqual({ type: 'Recreate' });
       expect(of(city, 'HorizontalPodAutoscaler', name)).toEqual([]);
@@ -107,7 +106,7 @@ describe.each(CITIES)('the %s overlay', (city) => {
 
   it('scales stateless services with an HPA and keeps one pod through disruptions', () => {
     for (const s of deployable.filter((s) => s.scaling !== 'singleton')) {
-      const [d] = of(city, 'Deployment', s.name);
+      const d = of(city, 'Deployment', s.name)[0]!;
       expect(d.spec.replicas, s.name).toBeUndefined(); // the HPA owns it
       expect(of(city, 'HorizontalPodAutoscaler', s.name)[0]?.spec.scaleTargetRef.name).toBe(s.name);
       expect(of(city, 'PodDisruptionBudget', s.name)[0]?.spec.minAvailable).toBe(1);
@@ -131,13 +130,13 @@ describe.each(CITIES)('the %s overlay', (city) => {
     }
     // A service that owns a schema reaches Postgres; Postgres admits only such pods.
     for (const s of deployable.filter((s) => s.database)) {
-      const [d] = of(city, 'Deployment', s.name);
+      const d = of(city, 'Deployment', s.name)[0]!;
       expect(d.spec.template.metadata.labels['slimstad.io/database']).toBe('true');
     }
   });
 
   it('runs NATS and Postgres as StatefulSets with storage, NATS configured from the overlay', () => {
-    const [nats] = of(city, 'StatefulSet', 'nats');
+    const nats = of(city, 'StatefulSet', 'nats')[0]!;
     expect(nats.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
     const sources = nats.spec.template.spec.volumes[0].projected.sources.map(
       (s: { configMap: { name: string } }) => s.configMap.name,
@@ -146,7 +145,7 @@ describe.each(CITIES)('the %s overlay', (city) => {
       c.metadata.name.startsWith('nats-config-'),
     );
     expect(sources).toContain(cityConfig?.metadata.name);
-    expect(String(cityConfig?.data?.['nats.conf'])).toMatch(/remotes/);
+    expect(String((cityConfig?.data as Record<string, string>)['nats.conf'])).toMatch(/remotes/);
     expect(of(city, 'StatefulSet', 'postgres')[0]?.spec.volumeClaimTemplates).toHaveLength(1);
   });
 });

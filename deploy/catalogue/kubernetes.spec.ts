@@ -145,7 +145,9 @@ describe.each(CITIES)('the %s overlay', (city) => {
       c.metadata.name.startsWith('nats-config-'),
     );
     expect(sources).toContain(cityConfig?.metadata.name);
-    expect(String((cityConfig?.data as Record<string, string>)['nats.conf'])).toMatch(/remotes/);
+    expect(String((cityConfig?.data as Record<string, string> | undefined)?.['nats.conf'])).toMatch(
+      /remotes/,
+    );
     expect(of(city, 'StatefulSet', 'postgres')[0]?.spec.volumeClaimTemplates).toHaveLength(1);
   });
 });

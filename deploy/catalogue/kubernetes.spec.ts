@@ -3,10 +3,11 @@
 // probes, resources, a hardened securityContext, a PDB each, an HPA only where stateless,
 // default-deny networking with a policy per workload, NATS and Postgres as StatefulSets, and
 // NATS configurations that nats-server accepts.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually, freePort } from '@slimstad/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from './generate.mjs';
 import { type K8sObject, render, schemaProblems, unknownFieldProblems } from './kubernetes.js';
@@ -181,4 +182,63 @@ describe('NATS configurations', () => {
     expect(`${run.stdout}${run.stderr}`).toMatch(/configuration file .* is valid/);
     expect(run.status).toBe(0);
   });
+
+  it("joins a city's NATS to the hub over its leaf node, with the rendered configurations", async () => {
+    const write = (overlay: string, sub: string) => {
+      const target = join(dir, sub);
+      mkdirSync(join(target, 'js'), { recursive: true });
+      for (const cm of of(overlay, 'ConfigMap').filter((c) => c.metadata.name.startsWith('nats-')))
+        for (const [name, text] of Object.entries(cm.data as Record<string, string>))
+          writeFileSync(join(target, name), text);
+      return target;
+    };
+    const [hubClient, hubMonitor, leafPort, cityClient, cityMonitor] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    );
+    const hub = write('hub', 'hub');
+    // Only the leaf node port has no command-line flag: point it at a free loopback port.
+    const hubConf = readFileSync(join(hub, 'nats.conf'), 'utf8');
+    expect(hubConf).toMatch(/port: 7422/);
+    writeFileSync(join(hub, 'nats.conf'), hubConf.replace('port: 7422', `port: ${leafPort}`));
+    const city = write('breda', 'breda');
+    const passwords = (text: string) =>
+      Object.fromEntries(
+        [...text.matchAll(/\$([A-Z_][A-Z0-9_]*)/g)].map(([, v]) => [v, 'pLeafTest1']),
+      );
+    const processes: ChildProcess[] = [];
+    const start = (conf: string, client: number, monitor: number, env: Record<string, string>) => {
+      const child = spawn(
+        'nats-server',
+        ['-c', join(conf, 'nats.conf'), '-a', '127.0.0.1', '-p', `${client}`, '-m', `${monitor}`],
+        { env: { PATH: process.env.PATH ?? '', ...env, NATS_STORE_DIR: join(conf, 'js') } },
+      );
+      processes.push(child);
+    };
+    try {
+      start(hub, hubClient as number, hubMonitor as number, passwords(hubConf));
+      start(city, cityClient as number, cityMonitor as number, {
+        ...passwords(readFileSync(join(city, 'city.conf'), 'utf8')),
+        HUB_LEAF_URL: `nats://breda:pLeafTest1@127.0.0.1:${leafPort}`,
+      });
+      const leafz = await eventually(async () => {
+        const res = await fetch(`http://127.0.0.1:${hubMonitor}/leafz`);
+        const body = (await res.json()) as { leafs?: { account: string }[] };
+        if (!body.leafs?.length) throw new Error('no leaf node connected to the hub yet');
+        return body.leafs;
+      }, 20_000);
+      // Breda's leaf user lands in the hub's BREDA account, from Breda's CITY account.
+      expect(leafz.map((l) => l.account)).toEqual(['BREDA']);
+      const cityLeafz = (await (await fetch(`http://127.0.0.1:${cityMonitor}/leafz`)).json()) as {
+        leafs: { account: string }[];
+      };
+      expect(cityLeafz.leafs.map((l) => l.account)).toEqual(['CITY']);
+      const varz = (await (await fetch(`http://127.0.0.1:${cityMonitor}/varz`)).json()) as {
+        server_name: string;
+      };
+      expect(varz.server_name).toBe('slimstad-breda');
+    } finally {
+      for (const p of processes) p.kill('SIGTERM');
+      await Promise.all(processes.map((p) => new Promise((r) => p.once('exit', r))));
+    }
+  }, 60_000);
 });

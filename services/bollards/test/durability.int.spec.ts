@@ -184,14 +184,19 @@ describe('restarts', () => {
     const retries = commands.slice(seen).filter((c) => c.bollardId === 'vm-1');
     expect(retries.length).toBeGreaterThan(0);
     expect(retries.every((c) => Number(c.sequence) >= sequence)).toBe(true);
-    const { entries } = await keeper.listAuditEntries({
-      zoneId: '',
-      bollardId: 'vm-1',
-      kind: 'fault',
-      requestId: '',
-      page: undefined,
+    // The fault is in memory first; its audit row follows with the next group commit.
+    await eventually(async () => {
+      const { entries } = await keeper.listAuditEntries({
+        zoneId: '',
+        bollardId: 'vm-1',
+        kind: 'fault',
+        requestId: '',
+        page: undefined,
+      });
+      expect(entries[0]?.detail).toMatch(
+        /no acknowledgement of lower command \d+ after 3 attempts/,
+      );
     });
-    expect(entries[0]?.detail).toMatch(/no acknowledgement of lower command \d+ after 3 attempts/);
   });
 });
 

@@ -78,12 +78,18 @@ runMain(async () => {
     maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_MS,
     maxAgeMs: config.INGEST_MAX_AGE_MS,
   };
-  const liveness = new LivenessMonitor({
-    bus,
-    directory,
-    tracker: new LivenessTracker(config.OFFLINE_AFTER_INTERVALS),
-    log,
-  });
+  const tracker = new LivenessTracker(config.OFFLINE_AFTER_INTERVALS);
+  const liveness = new LivenessMonitor({ bus, directory, tracker, log });
+  metrics.gauge(
+    'devices_liveness',
+    'Devices heard from, by liveness (online, offline).',
+    ['state'],
+    function collect() {
+      const { online, offline } = tracker.counts();
+      this.set({ state: 'online' }, online);
+      this.set({ state: 'offline' }, offline);
+    },
+  );
   await liveness.restore(db);
   const pipeline = new ReadingPipeline({
     pool,

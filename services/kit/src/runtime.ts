@@ -117,6 +117,7 @@ export async function startRuntime<DB, S extends z.ZodType<BaseConfig> = z.ZodTy
     poolMax: config.DATABASE_POOL_MAX,
     applicationName: config.SERVICE_NAME,
   });
+  metrics.watchPool(database.pool, config.DATABASE_POOL_MAX);
   readiness.add('postgres', database.ping);
   shutdown.add('postgres pool', () => database.close());
   const nc = await connectNats({

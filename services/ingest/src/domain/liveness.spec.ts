@@ -27,6 +27,17 @@ describe('LivenessTracker', () => {
     expect(tracker.seen('d1', t(660))).toBeUndefined();
   });
 
+  it('counts the devices online and offline', () => {
+    const tracker = new LivenessTracker(3);
+    expect(tracker.counts()).toEqual({ online: 0, offline: 0 });
+    tracker.seen('d1', t(0));
+    tracker.seen('d2', t(150));
+    tracker.sweep(t(181), every60s);
+    expect(tracker.counts()).toEqual({ online: 1, offline: 1 });
+    tracker.seen('d1', t(200));
+    expect(tracker.counts()).toEqual({ online: 2, offline: 0 });
+  });
+
   it('restores state silently and ignores devices that report only on change', () => {
     const tracker = new LivenessTracker(2);
     tracker.restore('d1', t(100));

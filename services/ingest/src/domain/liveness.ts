@@ -32,6 +32,13 @@ export class LivenessTracker {
     return undefined;
   }
 
+  /** Devices heard from, by liveness: the SREs' device-offline ratio is offline / (online + offline). */
+  counts(): { online: number; offline: number } {
+    let offline = 0;
+    for (const state of this.states.values()) if (state.offlineSince) offline++;
+    return { online: this.states.size - offline, offline };
+  }
+
   /**
    * Devices silent for longer than factor × their interval go offline (once). Devices with
    * no expected interval (report on change only) never do.

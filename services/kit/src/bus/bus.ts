@@ -163,10 +163,17 @@ export class Bus {
         for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
         h.set(H.CONTENT_TYPE, H.protobufContentType(message.messageType));
         injectTraceContext(hdrCarrier(h));
-        return this.js.publish(this.ns.subject(message.subject), message.data, {
-          msgID: options.msgId,
-          headers: h,
-        });
+        try {
+          const ack = await this.js.publish(this.ns.subject(message.subject), message.data, {
+            msgID: options.msgId,
+            headers: h,
+          });
+          this.metrics?.published.inc({ event: message.pattern, outcome: 'ok' });
+          return ack;
+        } catch (error) {
+          this.metrics?.published.inc({ event: message.pattern, outcome: 'error' });
+          throw error;
+        }
       },
     );
   }
@@ -196,6 +203,9 @@ export class Bus {
     });
     const log = this.log.child({ consumer: options.durable });
     const consumer = await this.js.consumers.get(streamName, options.durable);
+    const unwatch = this.metrics?.watchConsumer(options.durable, () =>
+      this.jsm.consumers.info(streamName, options.durable),
+    );
 
     let stopping = false;
     let messages: ConsumerMessages | undefined;
@@ -231,6 +241,7 @@ export class Bus {
       durable: options.durable,
       stop: async () => {
         stopping = true;
+        unwatch?.();
         messages?.stop();
         await Promise.allSettled([...inFlight]);
         await loop;

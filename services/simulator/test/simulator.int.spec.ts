@@ -219,7 +219,7 @@ const metricValue = (text: string, name: string, labels: string) => {
 describe('the simulator against the real ingest service', () => {
   it('registers the demo devices and delivers readings through every way in', async () => {
     const simulator = await startSimulator();
-    const imported = await simulator.logLine('devices imported into the registry');
+    const imported = await simulator.logLine('devices imported into the registry', 60_000);
     expect(imported).toMatchObject({ created: demoDevices.length, updated: 0, unchanged: 0 });
     await simulator.logLine('simulating the demo devices');
 
@@ -334,11 +334,11 @@ describe('the simulator against the real ingest service', () => {
     // SIGTERM: a graceful stop with exit code 0.
     expect(await simulator.stop()).toBe(0);
     expect(simulator.logs.map((l) => l.msg)).toContain('shutdown complete');
-  }, 45_000);
+  }, 90_000);
 
   it('imports nothing new on a second start', async () => {
     const simulator = await startSimulator();
-    const imported = await simulator.logLine('devices imported into the registry');
+    const imported = await simulator.logLine('devices imported into the registry', 60_000);
     expect(imported).toMatchObject({ created: 0, updated: 0, unchanged: demoDevices.length });
     await simulator.logLine('simulating the demo devices');
     expect(await simulator.logLine('lighting layout seeded', 30_000)).toMatchObject({
@@ -355,5 +355,5 @@ describe('the simulator against the real ingest service', () => {
     // On failure, the shutdown steps that did finish say which one hung.
     const steps = simulator.logs.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);
     expect({ code, steps }).toMatchObject({ code: 0 });
-  });
+  }, 90_000);
 });

@@ -13,6 +13,7 @@ import {
   type Weekday,
 } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards';
 import { z } from 'zod';
+import { geoPoint, parseJsonFile, timeZone, tokenId } from '../json-file.js';
 import type { BollardSpec } from './bollard-fleet.js';
 
 /** The demo city's bollards, committed with the package. */
@@ -20,18 +21,8 @@ export const DEMO_BOLLARDS_FILE = fileURLToPath(
   new URL('../../demo/bollards.json', import.meta.url),
 );
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters from A-Z a-z 0-9 _ - (a NATS token)');
+const id = tokenId;
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a local time HH:MM');
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Brussels');
 
 const VEHICLE_CLASSES = {
   resident: VehicleClass.VEHICLE_CLASS_RESIDENT,
@@ -51,10 +42,7 @@ export const bollardLayoutSchema = z.strictObject({
       id,
       zoneId: id,
       name: z.string().trim().min(1),
-      location: z.strictObject({
-        latitude: z.number().min(-90).max(90),
-        longitude: z.number().min(-180).max(180),
-      }),
+      location: geoPoint,
       failMode: z.enum(['safe', 'secure']).default('safe'),
     }),
   ),
@@ -146,21 +134,14 @@ export function bollardLayoutProblems(layout: BollardLayout): string[] {
 
 /** Parses and checks the file's text; throws BollardLayoutError naming each problem. */
 export function parseBollardLayout(text: string): BollardLayout {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new BollardLayoutError([`not JSON: ${(error as Error).message}`]);
-  }
-  const result = bollardLayoutSchema.safeParse(json);
-  if (!result.success) {
-    throw new BollardLayoutError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`),
-    );
-  }
-  const problems = bollardLayoutProblems(result.data);
+  const layout = parseJsonFile(
+    text,
+    bollardLayoutSchema,
+    (problems) => new BollardLayoutError(problems),
+  );
+  const problems = bollardLayoutProblems(layout);
   if (problems.length > 0) throw new BollardLayoutError(problems);
-  return result.data;
+  return layout;
 }
 
 /** The controller of a bollard, and the loop that guards it, are named after it. */

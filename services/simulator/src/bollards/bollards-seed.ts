@@ -2,10 +2,9 @@
 // zones and bollards are created when missing and left alone when they exist (an operator's
 // edits survive restarts); a permit is created only when no active permit names its plate or
 // badge. Zones and bollards need the admin role, permits the bollard-operator role.
-import type * as grpc from '@grpc/grpc-js';
 import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
 import { createClient, type Logger, promisifyUnary, Status } from '@slimstad/kit';
-import { explain, sleep } from '../registry.js';
+import { codeOf, seedCaller } from '../seeding.js';
 import {
   type BollardLayout,
   bollardMessage,
@@ -19,9 +18,7 @@ export interface BollardSeedSummary {
   permits: { created: number; unchanged: number };
 }
 
-const codeOf = (error: unknown) => (error as Partial<grpc.ServiceError>).code;
-
-/** The calls the seeding makes, with retries while the service is briefly UNAVAILABLE. */
+/** Seeds `layout`; each call is retried while the service is briefly UNAVAILABLE. */
 export async function seedBollards(options: {
   address: string;
   layout: BollardLayout;
@@ -43,28 +40,12 @@ export async function seedBollards(options: {
     createPermit: promisifyUnary(client, client.createPermit),
     listPermits: promisifyUnary(client, client.listPermits),
   };
-  const attempts = options.attempts ?? 10;
-  const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      if (options.signal?.aborted) throw new Error('stopped while seeding the bollards');
-      try {
-        return await run();
-      } catch (error) {
-        const code = codeOf(error);
-        if (code === Status.UNAVAILABLE && attempt < attempts) {
-          await sleep(Math.min(500 * attempt, 5_000), options.signal);
-          continue;
-        }
-        const hint =
-          code === Status.PERMISSION_DENIED || code === Status.UNAUTHENTICATED
-            ? ' (seeding the bollards needs a token with the admin and bollard-operator roles)'
-            : '';
-        throw Object.assign(new Error(`seeding the bollards: ${what}: ${explain(error)}${hint}`), {
-          code,
-        });
-      }
-    }
-  };
+  const call = seedCaller({
+    what: 'the bollards',
+    roles: 'admin role',
+    attempts: options.attempts,
+    signal: options.signal,
+  });
   /** Creates, or counts as unchanged when it already exists. */
   const create = async (what: string, run: () => Promise<unknown>) => {
     try {

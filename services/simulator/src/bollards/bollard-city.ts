@@ -97,7 +97,7 @@ export async function startBollardCity(options: BollardCityOptions): Promise<Bol
   const crossingMs = options.crossingMs ?? layout.traffic.crossingMs;
 
   // Decisions, matched to the vehicles waiting for them by request id.
-  const waiting = new Map<string, (decision: AccessDecidedCodec) => void>();
+  const waiting = new Map<string, (decision: AccessDecidedCodec | undefined) => void>();
   const decisions = options.nc.subscribe(options.namespace.subject(AccessDecided.pattern), {
     callback: (error, msg) => {
       if (error) return;
@@ -226,7 +226,8 @@ export async function startBollardCity(options: BollardCityOptions): Promise<Bol
       if (planner) clearInterval(planner);
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      for (const resolve of waiting.values()) resolve(AccessDecidedCodec.fromPartial({}));
+      // Vehicles still waiting for a decision count as unanswered.
+      for (const resolve of waiting.values()) resolve(undefined);
       decisions.unsubscribe();
       await Promise.race([Promise.allSettled([...lanes.values()]), sleep(crossingMs + 1_000)]);
       await fleet.stop();

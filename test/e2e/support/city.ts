@@ -133,6 +133,7 @@ function bollardsClient(address: string, token: string) {
   const c = createClient(BollardServiceClient, address, { token, deadlineMs: 10_000 });
   return {
     listBollardStatus: promisifyUnary(c, c.listBollardStatus),
+    createPermit: promisifyUnary(c, c.createPermit),
     listAuditEntries: promisifyUnary(c, c.listAuditEntries),
     getZone: promisifyUnary(c, c.getZone),
     setEmergencyMode: promisifyUnary(c, c.setEmergencyMode),

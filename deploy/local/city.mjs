@@ -5,7 +5,7 @@
 //
 // Plain JavaScript so it runs before (and without) a build. Importing this file starts nothing;
 // the functions below are re-exported for tests and tools.
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadOrCreateDevKey, signDevToken } from './lib/auth.mjs';
@@ -131,8 +131,11 @@ async function main(env = process.env) {
     say('AUTH_JWT_KEY is a public key: get operator tokens from your identity provider.');
   } else {
     const token = signDevToken({ key: authKey, subject: 'dev-operator', roles: ['admin'] });
+    // Also in a file, for scripts and other terminals: `export SLIMSTAD_TOKEN=$(cat …)`.
+    const tokenFile = join(stateDir, 'dev-token');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
     say(
-      'development operator token (sub dev-operator, role admin, valid 12 h), for the slimstad CLI:',
+      `development operator token (sub dev-operator, role admin, valid 12 h; also in ${shown(tokenFile)}), for the slimstad CLI:`,
     );
     say(`  export SLIMSTAD_TOKEN=${token}`);
     if (services[0])
@@ -143,6 +146,14 @@ async function main(env = process.env) {
     if (lighting) say(`  export SLIMSTAD_LIGHTING_API=127.0.0.1:${lighting.grpcPort}`);
     const bollards = services.find((s) => s.name === 'bollards');
     if (bollards) say(`  export SLIMSTAD_BOLLARDS_API=127.0.0.1:${bollards.grpcPort}`);
+  }
+  if (services.some((s) => s.name === 'simulator')) {
+    say(
+      'the demo city (Brussels): try `slimstad devices list`, `slimstad readings latest --zone grote-markt`,',
+    );
+    say(
+      '  `slimstad lighting state --zone warandepark`, `slimstad bollards status`, `slimstad bollards audit`',
+    );
   }
   say('Ctrl-C (or SIGTERM) stops the city.');
 }

@@ -148,6 +148,10 @@ describe('city.mjs', () => {
     const token = /export SLIMSTAD_TOKEN=(\S+)/.exec(out)?.[1];
     const verify = createTokenVerifier({ key, issuer: 'slimstad', audience: 'slimstad' });
     expect(await verify(token ?? '')).toEqual({ subject: 'dev-operator', roles: ['admin'] });
+    // The same token in a file only its owner reads, for scripts and other terminals.
+    const tokenFile = join(state, 'dev-token');
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     expect(existsSync(join(state, 'city.pid'))).toBe(true);
 
     city.child.kill('SIGINT');

@@ -30,6 +30,9 @@ describe('loadServices', () => {
     expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });
     // Lighting starts before the simulator, which seeds the demo lamps through its API.
     expect(simulator!.env.LIGHTING_GRPC_ADDRESS).toBe(`127.0.0.1:${lighting!.grpcPort}`);
+    // …and the demo bollards through bollards' API, its reader gateway hashing with the same secret.
+    expect(simulator!.env.BOLLARDS_GRPC_ADDRESS).toBe(`127.0.0.1:${bollards!.grpcPort}`);
+    expect(simulator!.env.BOLLARDS_IDENTITY_SECRET).toBe(bollards!.env.BOLLARDS_IDENTITY_SECRET);
     const all = [ingest, lighting, bollards, simulator];
     expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(4);
     expect(new Set(all.map((s) => s!.opsPort)).size).toBe(4);

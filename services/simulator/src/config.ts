@@ -95,6 +95,25 @@ export const simulatorConfigSchema = z.object({
   NATS_INBOX_PREFIX,
   /** Prefix of every subject (tests); the lighting service's own. */
   NATS_NAMESPACE,
+  /**
+   * bollards' gRPC API: set (with NATS_URL), the bollards file's zones, bollards and permits are
+   * seeded into it at start (admin token), and their controllers and traffic are played.
+   */
+  BOLLARDS_GRPC_ADDRESS: z.string().optional(),
+  /** How long to wait for bollards to be SERVING before giving up (and being restarted). */
+  BOLLARDS_WAIT_TIMEOUT_MS: millis.default(300_000),
+  /** The bollards file seeded and played; default: demo/bollards.json. */
+  SIMULATOR_BOLLARDS_FILE: z.string().optional(),
+  /**
+   * The municipality's identity secret, the bollards service's own: the simulated reader
+   * gateway sends only keyed hashes of plates and badges (required with BOLLARDS_GRPC_ADDRESS).
+   */
+  BOLLARDS_IDENTITY_SECRET: z.string().default(''),
+  /** Play the bollards file's traffic (vans, residents, strangers, fire engines). */
+  SIMULATOR_TRAFFIC: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Feedback of every simulated lamp every this many clock ms. */
   SIMULATOR_LAMP_FEEDBACK_MS: millis.default(60_000),
   /**

@@ -6,7 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { clockFromConfig, connectNats, Namespace, runMain, startProcess } from '@slimstad/kit';
+import { Metadata } from '@grpc/grpc-js';
+import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
+import {
+  clockFromConfig,
+  connectNats,
+  createClient,
+  Namespace,
+  promisifyUnary,
+  runMain,
+  startProcess,
+} from '@slimstad/kit';
+import { startBollardCity } from './bollards/bollard-city.js';
+import { DEMO_BOLLARDS_FILE, parseBollardLayout } from './bollards/bollard-layout.js';
+import { seedBollards } from './bollards/bollards-seed.js';
 import { simulatorConfigSchema } from './config.js';
 import { DeviceFileError, type NetworkWay, parseDevicesCsv } from './domain/devices.js';
 import { modelProblems } from './domain/models.js';
@@ -57,6 +70,22 @@ runMain(async () => {
         ? loadLightingLayout(readFileSync(lightingFile, 'utf8'), devices)
         : undefined;
 
+    // The bollards file, when bollards are seeded and played: checked before anything is sent.
+    const bollardsFile = config.SIMULATOR_BOLLARDS_FILE ?? DEMO_BOLLARDS_FILE;
+    const bollardLayout = config.BOLLARDS_GRPC_ADDRESS
+      ? parseBollardLayout(readFileSync(bollardsFile, 'utf8'))
+      : undefined;
+    if (bollardLayout && !config.NATS_URL) {
+      throw new Error(
+        'NATS_URL is required with BOLLARDS_GRPC_ADDRESS: the bollard controllers and the reader gateway talk to the service on the bus',
+      );
+    }
+    if (bollardLayout && config.BOLLARDS_IDENTITY_SECRET.length < 32) {
+      throw new Error(
+        'BOLLARDS_IDENTITY_SECRET (at least 32 characters) is required with BOLLARDS_GRPC_ADDRESS: the bollards service’s own, so the reader gateway’s hashes match its permits',
+      );
+    }
+
     let phase = 'starting';
     let running = false;
     readiness.add('simulation', () => (running ? { ok: true } : { ok: false, reason: phase }));
@@ -65,6 +94,13 @@ runMain(async () => {
     let seeded = false;
     if (config.LIGHTING_GRPC_ADDRESS && layout) {
       readiness.add('lighting', () => (seeded ? { ok: true } : { ok: false, reason: seeding }));
+    }
+    let bollardsPhase = 'seeding the bollards after the lighting layout';
+    let bollardsPlaying = false;
+    if (bollardLayout) {
+      readiness.add('bollards', () =>
+        bollardsPlaying ? { ok: true } : { ok: false, reason: bollardsPhase },
+      );
     }
     // grpc.health.v1 only: SERVING once the devices are imported and reports flow.
     const { port: grpcPort } = await serveGrpc();
@@ -80,18 +116,29 @@ runMain(async () => {
 
     // The lamp controllers listen before lighting knows their lamps: its first commands are
     // answered at once. They keep the lighting service's clock, not the simulated one.
-    if (config.NATS_URL && layout) {
+    // One NATS connection for the lamp and bollard controllers, as a field gateway's would be.
+    const cityClock = clockFromConfig(config);
+    const nc = config.NATS_URL
+      ? await connectNats({
+          url: config.NATS_URL,
+          name: config.SERVICE_NAME,
+          user: config.NATS_USER,
+          password: config.NATS_PASSWORD,
+          credsFile: config.NATS_CREDS_FILE,
+          inboxPrefix: config.NATS_INBOX_PREFIX,
+          log,
+        })
+      : undefined;
+    if (nc) {
+      // Registered first, so it runs last: after the controllers stopped publishing.
+      shutdown.add('nats', () => nc.drain());
+      readiness.add('nats', () =>
+        nc.isClosed() ? { ok: false, reason: 'nats: connection closed' } : { ok: true },
+      );
+    }
+    if (nc && layout) {
       phase = 'starting the lamp controllers';
-      const nc = await connectNats({
-        url: config.NATS_URL,
-        name: config.SERVICE_NAME,
-        user: config.NATS_USER,
-        password: config.NATS_PASSWORD,
-        credsFile: config.NATS_CREDS_FILE,
-        inboxPrefix: config.NATS_INBOX_PREFIX,
-        log,
-      });
-      const lampClock = clockFromConfig(config);
+      const lampClock = cityClock;
       const lamps = lampFleetSpecs(layout);
       const fleet = await startLampFleet({
         nc,
@@ -101,13 +148,7 @@ runMain(async () => {
         feedbackEveryMs: config.SIMULATOR_LAMP_FEEDBACK_MS,
         log,
       });
-      shutdown.add('lamp controllers', async () => {
-        await fleet.stop();
-        await nc.drain();
-      });
-      readiness.add('nats', () =>
-        nc.isClosed() ? { ok: false, reason: 'nats: connection closed' } : { ok: true },
-      );
+      shutdown.add('lamp controllers', () => fleet.stop());
       log.info(
         {
           file: lightingFile,
@@ -211,19 +252,21 @@ runMain(async () => {
       'simulating the demo devices',
     );
 
+    // Changing zones, lamps, profiles, bollards and permits takes the admin role;
+    // SIMULATOR_TOKEN must carry it.
+    const adminTokens = config.SIMULATOR_TOKEN
+      ? tokens
+      : TokenSource.signed({
+          key: config.AUTH_JWT_KEY,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          roles: ['admin'],
+        });
+
     // The demo lamps into lighting, while the devices already report: zones, lamps, profiles.
     if (config.LIGHTING_GRPC_ADDRESS && layout) {
       const address = config.LIGHTING_GRPC_ADDRESS;
       seeding = `waiting for lighting at ${address}`;
-      // Changing zones, lamps and profiles takes the admin role; SIMULATOR_TOKEN must carry it.
-      const adminTokens = config.SIMULATOR_TOKEN
-        ? tokens
-        : TokenSource.signed({
-            key: config.AUTH_JWT_KEY,
-            issuer: config.AUTH_JWT_ISSUER,
-            audience: config.AUTH_JWT_AUDIENCE,
-            roles: ['admin'],
-          });
       await waitForServing({
         service: 'lighting',
         variable: 'LIGHTING_GRPC_ADDRESS',
@@ -242,6 +285,75 @@ runMain(async () => {
       });
       seeded = true;
       log.info({ file: lightingFile, lighting: address, ...outcome }, 'lighting layout seeded');
+    }
+
+    // The demo bollards into the bollards service, then their controllers and the traffic.
+    if (config.BOLLARDS_GRPC_ADDRESS && bollardLayout && nc) {
+      const address = config.BOLLARDS_GRPC_ADDRESS;
+      bollardsPhase = `waiting for bollards at ${address}`;
+      await waitForServing({
+        service: 'bollards',
+        variable: 'BOLLARDS_GRPC_ADDRESS',
+        address,
+        timeoutMs: config.BOLLARDS_WAIT_TIMEOUT_MS,
+        log,
+        signal: startUp.signal,
+      });
+      bollardsPhase = 'seeding the bollards';
+      const outcome = await seedBollards({
+        address,
+        layout: bollardLayout,
+        token: await adminTokens.get(),
+        nowMs: cityClock.now(),
+        log,
+        signal: startUp.signal,
+      });
+      log.info({ file: bollardsFile, address, ...outcome }, 'bollards seeded');
+      const controlRoom = createClient(BollardServiceClient, address, { deadlineMs: 10_000 });
+      const setEmergencyMode = promisifyUnary(controlRoom, controlRoom.setEmergencyMode);
+      const vehicles = metrics.counter(
+        'vehicles_total',
+        'Vehicles driven up to the demo bollards, by kind and outcome (passed, refused, unanswered, not-lowered).',
+        ['kind', 'outcome'],
+      );
+      const city = await startBollardCity({
+        nc,
+        namespace: new Namespace(config.NATS_NAMESPACE),
+        clock: cityClock,
+        layout: bollardLayout,
+        secret: config.BOLLARDS_IDENTITY_SECRET,
+        seed: config.SIMULATOR_SEED,
+        traffic: config.SIMULATOR_TRAFFIC,
+        log,
+        clearEmergency: async (zoneId, reason) => {
+          const metadata = new Metadata();
+          metadata.set('authorization', `Bearer ${await adminTokens.get()}`);
+          await setEmergencyMode({ zoneId, active: false, reason }, { metadata });
+          log.info({ zone: zoneId }, 'control room cleared the emergency mode');
+        },
+        onVehicle: (vehicle, result) => {
+          vehicles.inc({ kind: vehicle.kind, outcome: result.outcome });
+          log.debug(
+            { kind: vehicle.kind, bollard: vehicle.bollardId, ...result },
+            'vehicle at a bollard',
+          );
+        },
+      });
+      shutdown.add('bollard controllers', async () => {
+        await city.stop();
+        controlRoom.close();
+        log.info({ vehicles: city.tally }, 'vehicles driven');
+      });
+      bollardsPlaying = true;
+      log.info(
+        {
+          bollards: bollardLayout.bollards.length,
+          zones: bollardLayout.zones.map((z) => z.id),
+          traffic: config.SIMULATOR_TRAFFIC,
+          clock: { now: new Date(cityClock.now()).toISOString(), speed: cityClock.speed },
+        },
+        'bollard controllers and traffic playing',
+      );
     }
   } catch (error) {
     // A SIGTERM during start-up ends the wait for ingest; the shutdown then exits by itself.

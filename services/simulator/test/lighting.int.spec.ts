@@ -157,7 +157,7 @@ describe('the demo lighting in the real lighting service', () => {
       const stored = lamps.find((l) => l.id === lamp.id)!;
       expect(sameLamp(stored, lampMessage(lamp)), lamp.id).toBe(true);
     }
-    const park = (await api.getProfile({ zoneId: 'kruidtuin' })).profile!;
+    const park = (await api.getProfile({ zoneId: 'warandepark' })).profile!;
     expect(park.version).toBe(1n);
     expect(park.updatedBy).toBe('simulator');
     expect(park.curfews[0]).toMatchObject({ startLocalTime: '01:00', endLocalTime: '05:00' });
@@ -194,11 +194,11 @@ describe('the demo lighting in the real lighting service', () => {
   });
 
   it('keeps a profile an operator set, and puts back a lamp edited or deleted', async () => {
-    const square = (await api.getProfile({ zoneId: 'vismarkt' })).profile!;
+    const square = (await api.getProfile({ zoneId: 'sint-goriks' })).profile!;
     await api.setProfile({
       profile: { ...square, weekday: { baseLevel: 30, presenceLevel: 100 } },
     });
-    const edited = layout.lamps.find((l) => l.zoneId === 'kruidtuin' && l.neighbourIds.length)!;
+    const edited = layout.lamps.find((l) => l.zoneId === 'warandepark' && l.neighbourIds.length)!;
     const { lamp } = await api.getLamp({ lampId: edited.id });
     await api.updateLamp({ lamp: { ...lamp!, ratedPowerWatts: 75, neighbourIds: [] } });
     // A lamp at the end of a path, named by no other lamp.
@@ -212,7 +212,7 @@ describe('the demo lighting in the real lighting service', () => {
       lamps: { created: 1, updated: 1, unchanged: layout.lamps.length - 2 },
       profiles: { set: 0, kept: 2 },
     });
-    const kept = (await api.getProfile({ zoneId: 'vismarkt' })).profile!;
+    const kept = (await api.getProfile({ zoneId: 'sint-goriks' })).profile!;
     expect(kept.weekday).toEqual({ baseLevel: 30, presenceLevel: 100 });
     expect(kept.updatedBy).toBe('olga');
     const { lamps } = await api.listLamps({ zoneId: '', page: { pageSize: 1000, pageToken: '' } });

@@ -8,6 +8,7 @@
 // controllers acknowledge the service's commands on this run's NATS namespace.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
 import { LightingServiceClient } from '@slimstad/contracts/gen/slimstad/lighting/v1/lighting_service';
 import { DeviceStatus } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
@@ -23,6 +24,7 @@ import {
 } from '@slimstad/test-harness';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { DEMO_BOLLARDS_FILE, parseBollardLayout } from '../src/bollards/bollard-layout.js';
 import { parseDevicesCsv } from '../src/domain/devices.js';
 import { DEMO_LIGHTING_FILE, parseLightingLayout } from '../src/lamps/layout.js';
 
@@ -34,11 +36,16 @@ const demoDevices = parseDevicesCsv(
   readFileSync(new URL('../demo/devices.csv', import.meta.url), 'utf8'),
 );
 const demoLighting = parseLightingLayout(readFileSync(DEMO_LIGHTING_FILE, 'utf8'));
+const demoBollards = parseBollardLayout(readFileSync(DEMO_BOLLARDS_FILE, 'utf8'));
+const IDENTITY_SECRET = 'simulator-int-identity-secret-0123456789';
 
 let database: TestDatabase;
 let lightingDatabase: TestDatabase;
 let lighting: Service;
 let lightingAddress: string;
+let bollardsDatabase: TestDatabase;
+let bollards: Service;
+let bollardsAddress: string;
 let ns: TestNamespace;
 let ingest: Service;
 let grpcAddress: string;
@@ -50,7 +57,20 @@ const simulators: Service[] = [];
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'), 'simulator');
   lightingDatabase = await createTestDatabase(inject('databaseUrl'), 'simlight');
+  bollardsDatabase = await createTestDatabase(inject('databaseUrl'), 'simbollards');
   ns = createTestNamespace(inject('natsUrl'), 'simulator');
+  bollards = startService(REPO, 'services/bollards/src/main.ts', {
+    SERVICE_NAME: 'bollards',
+    DATABASE_URL: bollardsDatabase.url,
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: ns.namespace,
+    AUTH_JWT_KEY: KEY,
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
+    LISTEN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    BOLLARDS_IDENTITY_SECRET: IDENTITY_SECRET,
+  });
   // Lighting starts beside ingest, as the launcher starts them, on the system clock.
   lighting = startService(REPO, 'services/lighting/src/main.ts', {
     SERVICE_NAME: 'lighting',
@@ -98,11 +118,13 @@ beforeAll(async () => {
     { timeout: 40_000, interval: 250 },
   );
   lightingAddress = `127.0.0.1:${Number((await lighting.logLine('gRPC serving', 40_000)).port)}`;
+  bollardsAddress = `127.0.0.1:${Number((await bollards.logLine('gRPC serving', 40_000)).port)}`;
 }, 60_000);
 
 afterAll(async () => {
   for (const simulator of simulators) await simulator.stop();
   await lighting?.stop();
+  await bollards?.stop();
   await ingest?.stop();
   if (ns) {
     // Drop ingest's persistent MQTT session from the shared broker.
@@ -116,6 +138,7 @@ afterAll(async () => {
   }
   await database?.drop();
   await lightingDatabase?.drop();
+  await bollardsDatabase?.drop();
 }, 30_000);
 
 async function startSimulator(): Promise<Service> {
@@ -138,6 +161,9 @@ async function startSimulator(): Promise<Service> {
     LIGHTING_GRPC_ADDRESS: lightingAddress,
     NATS_URL: inject('natsUrl'),
     NATS_NAMESPACE: ns.namespace,
+    // The demo bollards: seeded into the service, their controllers and traffic on the bus.
+    BOLLARDS_GRPC_ADDRESS: bollardsAddress,
+    BOLLARDS_IDENTITY_SECRET: IDENTITY_SECRET,
   });
   simulators.push(simulator);
   return simulator;
@@ -173,6 +199,18 @@ async function lightingClient() {
   };
 }
 
+async function bollardsClient() {
+  const token = await signToken({ key: KEY, subject: 'int-test', roles: ['viewer'] });
+  const client = createClient(BollardServiceClient, bollardsAddress, {
+    token,
+    deadlineMs: 10_000,
+  });
+  return {
+    listBollardStatus: promisifyUnary(client, client.listBollardStatus),
+    close: () => client.close(),
+  };
+}
+
 const metricValue = (text: string, name: string, labels: string) => {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line ? Number(line.split(' ').at(-1)) : 0;
@@ -181,7 +219,7 @@ const metricValue = (text: string, name: string, labels: string) => {
 describe('the simulator against the real ingest service', () => {
   it('registers the demo devices and delivers readings through every way in', async () => {
     const simulator = await startSimulator();
-    const imported = await simulator.logLine('devices imported into the registry');
+    const imported = await simulator.logLine('devices imported into the registry', 60_000);
     expect(imported).toMatchObject({ created: demoDevices.length, updated: 0, unchanged: 0 });
     await simulator.logLine('simulating the demo devices');
 
@@ -271,14 +309,36 @@ describe('the simulator against the real ingest service', () => {
     } finally {
       lightingApi.close();
     }
+    // The demo bollards: zones, bollards and permits seeded, and every bollard's controller
+    // reported, so the service knows where each stands and what its loop sees.
+    expect(await simulator.logLine('bollards seeded', 30_000)).toMatchObject({
+      zones: { created: demoBollards.zones.length, unchanged: 0 },
+      bollards: { created: demoBollards.bollards.length, unchanged: 0 },
+      permits: { created: demoBollards.permits.length, unchanged: 0 },
+    });
+    await simulator.logLine('bollard controllers and traffic playing');
+    const bollardsApi = await bollardsClient();
+    try {
+      await vi.waitFor(
+        async () => {
+          const { statuses } = await bollardsApi.listBollardStatus({ zoneId: '' });
+          expect(statuses.map((s) => `${s.bollardId}:${s.loop}`).sort()).toEqual(
+            demoBollards.bollards.map((b) => `${b.id}:1`).sort(), // LOOP_STATE_CLEAR
+          );
+        },
+        { timeout: 15_000, interval: 250 },
+      );
+    } finally {
+      bollardsApi.close();
+    }
     // SIGTERM: a graceful stop with exit code 0.
     expect(await simulator.stop()).toBe(0);
     expect(simulator.logs.map((l) => l.msg)).toContain('shutdown complete');
-  }, 45_000);
+  }, 90_000);
 
   it('imports nothing new on a second start', async () => {
     const simulator = await startSimulator();
-    const imported = await simulator.logLine('devices imported into the registry');
+    const imported = await simulator.logLine('devices imported into the registry', 60_000);
     expect(imported).toMatchObject({ created: 0, updated: 0, unchanged: demoDevices.length });
     await simulator.logLine('simulating the demo devices');
     expect(await simulator.logLine('lighting layout seeded', 30_000)).toMatchObject({
@@ -286,9 +346,14 @@ describe('the simulator against the real ingest service', () => {
       lamps: { created: 0, updated: 0, unchanged: demoLighting.lamps.length },
       profiles: { set: 0, kept: 2 },
     });
+    expect(await simulator.logLine('bollards seeded', 30_000)).toMatchObject({
+      zones: { created: 0, unchanged: demoBollards.zones.length },
+      bollards: { created: 0, unchanged: demoBollards.bollards.length },
+      permits: { created: 0, unchanged: demoBollards.permits.length },
+    });
     const code = await simulator.stop();
     // On failure, the shutdown steps that did finish say which one hung.
     const steps = simulator.logs.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);
     expect({ code, steps }).toMatchObject({ code: 0 });
-  });
+  }, 90_000);
 });

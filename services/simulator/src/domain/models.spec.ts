@@ -19,6 +19,13 @@ const devices = parseDevicesCsv(
 );
 const TZ = 'Europe/Brussels';
 const byType = (type: string) => devices.find((d) => d.type === type)!;
+const byId = (id: string) => devices.find((d) => d.id === id)!;
+/** A device of the demo file with other labels. */
+const relabelled = (device: SimDevice, labels: Record<string, string>): SimDevice => ({
+  ...device,
+  id: `${device.id}-${Object.values(labels).join('-')}`,
+  labels: { ...device.labels, ...labels },
+});
 
 /** Plays a device from `startMs` for `steps` reports at its interval; its clamped values. */
 function play(device: SimDevice, startMs: number, steps: number, seed = 1): Values[] {
@@ -131,13 +138,88 @@ describe('bins', () => {
 });
 
 describe('water level', () => {
-  it('follows the tide: about two metres between low and high water', () => {
-    const levels = play(byType('water_level'), Date.UTC(2026, 10, 22), 6 * 25, 1).map(
+  it('follows the tide on a tidal river: about two metres between low and high water', () => {
+    const tidal = relabelled(byType('water_level'), { regime: 'tidal' });
+    const levels = play(tidal, Date.UTC(2026, 10, 22), 6 * 25, 1).map(
       (v) => v.water_level as number,
     );
     const range = Math.max(...levels) - Math.min(...levels);
     expect(range).toBeGreaterThan(1.2);
     expect(range).toBeLessThan(2.8);
+  });
+
+  it('rises on the Zenne hours after rain and falls back, while the canal stays level', () => {
+    const river = byId('wl-zenne-anderlecht');
+    expect(river.labels?.regime).toBe('river');
+    // A year of 10-minute reports: the river's low level is its base flow, and rain lifts it.
+    const levels = play(river, Date.UTC(2026, 0, 1), 6 * 24 * 365, 1).map(
+      (v) => v.water_level as number,
+    );
+    const sorted = [...levels].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    expect(sorted.at(-1)! - median).toBeGreaterThan(0.5);
+    expect(median - sorted[0]!).toBeLessThan(0.1);
+    const canal = play(byId('wl-kanaal-sainctelette'), Date.UTC(2026, 0, 1), 6 * 24 * 30, 1).map(
+      (v) => v.water_level as number,
+    );
+    expect(Math.max(...canal) - Math.min(...canal)).toBeLessThan(0.15);
+  });
+});
+
+describe('bins by stream and place', () => {
+  it('fill faster with light packaging than with glass, and on a square at night than in a street', () => {
+    const bin = byType('bin_fill');
+    /** Mean fill gained per hour over `hours` hourly reports from a start, across seeds. */
+    const gain = (labels: Record<string, string>, startMs: number, hours: number) => {
+      const device = relabelled(bin, labels);
+      const model = MODELS.bin_fill!;
+      let total = 0;
+      for (let seed = 1; seed <= 30; seed++) {
+        const random = createRandom(seed);
+        const state = { ...model.initial(device, random), fill: 0, emptyAt: 1_000 };
+        const step = model.step(device, state, {
+          simMs: startMs,
+          elapsedS: hours * 3600,
+          random,
+          seed,
+          timeZone: TZ,
+        });
+        total += (step.state.fill ?? 0) / hours;
+      }
+      return total / 30;
+    };
+    const noon = Date.UTC(2026, 10, 18, 11);
+    expect(gain({ stream: 'pmd' }, noon, 1)).toBeGreaterThan(
+      3 * gain({ stream: 'glass' }, noon, 1),
+    );
+    // Saturday 23:00 in Brussels: the terraces fill a square's bins, the street sleeps.
+    const saturdayNight = Date.UTC(2026, 10, 21, 22);
+    expect(gain({ place: 'square' }, saturdayNight, 1)).toBeGreaterThan(
+      2 * gain({ place: 'street' }, saturdayNight, 1),
+    );
+  });
+});
+
+describe('water meters', () => {
+  it('show no flow for much of the night, except the one that leaks', () => {
+    const meters = devices.filter((d) => d.type === 'water_meter');
+    const leaking = meters.filter((d) => d.labels?.leak);
+    expect(leaking.map((d) => d.id)).toEqual(['wm-warandepark-paviljoen']);
+    // A week of hourly reports; the night hours 02:00-04:00 in Brussels.
+    const nightFlows = (device: SimDevice) =>
+      play(device, Date.UTC(2026, 10, 16, 0), 24 * 7, 3)
+        .map((v, hour) => ({ v, hour: (hour + 1) % 24 }))
+        .filter(({ hour }) => hour >= 1 && hour < 3)
+        .map(({ v }) => v.flow as number);
+    for (const meter of meters) {
+      const minimum = Math.min(...nightFlows(meter));
+      if (meter.labels?.leak) expect(minimum, meter.id).toBeGreaterThanOrEqual(35);
+      else expect(minimum, meter.id).toBe(0);
+    }
+    // The index only ever rises.
+    const volumes = play(leaking[0]!, Date.UTC(2026, 10, 16), 48, 1).map((v) => v.volume as number);
+    for (let i = 1; i < volumes.length; i++)
+      expect(volumes[i]).toBeGreaterThanOrEqual(volumes[i - 1]!);
   });
 });
 
@@ -159,7 +241,13 @@ describe('lamps and cabinets', () => {
 
 describe('bollards', () => {
   it('are lowered for deliveries in the morning and raised otherwise', () => {
-    const bollard = byType('bollard_controller');
+    // Not in the demo file any more (its bollards talk to the bollards service), still playable.
+    const bollard: SimDevice = {
+      ...byType('lamp_controller'),
+      id: 'bo-1',
+      type: 'bollard_controller',
+      metrics: [{ name: 'raised', unit: '1', min: 0, max: 1 }],
+    };
     const at = (utcHour: number) =>
       Array.from(
         { length: 40 },
@@ -182,38 +270,37 @@ describe('presence', () => {
     expect(share(2)).toBeLessThan(0.3);
   });
 
-  const byId = (id: string) => devices.find((d) => d.id === id)!;
   /** Share of reports with someone seen, over `minutes` one-minute reports from `startMs`. */
   const occupiedShare = (id: string, startMs: number, minutes: number, seed = 1) =>
     play(byId(id), startMs, minutes, seed).filter((v) => v.occupied).length / minutes;
 
   it('knows the place each demo sensor watches from its label', () => {
-    expect(placeOf(byId('pr-kruidtuin'))).toBe('park');
-    expect(placeOf(byId('pr-vismarkt'))).toBe('square');
-    expect(placeOf(byId('pr-haverwerf'))).toBe('street');
+    expect(placeOf(byId('pr-warandepark'))).toBe('park');
+    expect(placeOf(byId('pr-sint-goriks'))).toBe('square');
+    expect(placeOf(byId('pr-beurs'))).toBe('street');
   });
 
   it('sees someone on the park path now and then all night: the lamps have somebody to light', () => {
     // Wednesday night 01:00-05:00 in Brussels (UTC+1), one report a minute.
     for (const seed of [1, 2, 3]) {
-      const share = occupiedShare('pr-kruidtuin', Date.UTC(2026, 10, 18, 0), 240, seed);
+      const share = occupiedShare('pr-warandepark', Date.UTC(2026, 10, 18, 0), 240, seed);
       expect(share).toBeGreaterThan(0.05);
       expect(share).toBeLessThan(0.5);
     }
     // And many more on a Sunday afternoon.
-    expect(occupiedShare('pr-kruidtuin', Date.UTC(2026, 10, 22, 13), 120)).toBeGreaterThan(0.8);
+    expect(occupiedShare('pr-warandepark', Date.UTC(2026, 10, 22, 13), 120)).toBeGreaterThan(0.8);
   });
 
-  it('sees the Vismarkt busy on Saturday night and nearly empty on Wednesday night', () => {
-    const saturday = occupiedShare('pr-vismarkt', Date.UTC(2026, 10, 22, 0), 60);
-    const wednesday = occupiedShare('pr-vismarkt', Date.UTC(2026, 10, 19, 0), 60);
+  it('sees the Sint-Goriksplein busy on Saturday night and nearly empty on Wednesday night', () => {
+    const saturday = occupiedShare('pr-sint-goriks', Date.UTC(2026, 10, 22, 0), 60);
+    const wednesday = occupiedShare('pr-sint-goriks', Date.UTC(2026, 10, 19, 0), 60);
     expect(saturday).toBeGreaterThan(0.7);
     expect(wednesday).toBeLessThan(0.4);
     expect(wednesday).toBeGreaterThan(0);
   });
 
   it('still reports a passer seen just before its last report, then nobody once they left', () => {
-    const sensor = byId('pr-kruidtuin');
+    const sensor = byId('pr-warandepark');
     const model = MODELS.presence!;
     const random = createRandom(7);
     const night = Date.UTC(2026, 10, 18, 2); // 03:00 on a Wednesday

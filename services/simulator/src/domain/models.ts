@@ -90,7 +90,12 @@ const counter = (
   }),
 });
 
-/** Tidal river gauge (ultrasonic, above the water): level in m, water temperature in °C. */
+/**
+ * River or canal gauge (ultrasonic, above the water): level in m, water temperature in °C. Its
+ * `regime` label says what moves the water: `river` (a rain-fed river such as the Zenne: a
+ * base flow that rises a few hours after rain on the catchment and falls back slowly), `canal`
+ * (a level held by locks within a few centimetres), or by default `tidal` (an estuary river).
+ */
 const waterLevel: DeviceModel = {
   metrics: [
     { name: 'water_level', unit: 'm' },
@@ -100,19 +105,38 @@ const waterLevel: DeviceModel = {
     meanM: 1.8 + random.between(-0.2, 0.2),
     amplitudeM: random.between(0.8, 1),
     phaseHours: random.between(0, 0.4),
+    riseM: 0,
   }),
-  step: (_device, state, input) => {
-    const tide = tideLevel(input.simMs, {
-      meanM: state.meanM ?? 1.8,
-      amplitudeM: state.amplitudeM ?? 0.9,
-      phaseHours: state.phaseHours ?? 0,
-    });
-    // Rain on the catchment lifts the river a little; the sensor itself adds a centimetre.
-    const rain = 0.02 * rainIntensity(input.simMs, input.seed);
+  step: (device, state, input) => {
+    const regime = device.labels?.regime ?? 'tidal';
+    const rainNow = rainIntensity(input.simMs, input.seed);
+    let level: number;
+    let next = state;
+    if (regime === 'river') {
+      // The catchment answers rain with a lag: the rise relaxes towards what the last hours'
+      // rain sustains (time constant ~6 h), about 0.6 m per mm/h of steady rain.
+      const lagged = rainIntensity(input.simMs - 3 * 3_600_000, input.seed);
+      const target = 0.6 * lagged;
+      const k = 1 - Math.exp(-input.elapsedS / (6 * 3600));
+      const riseM = (state.riseM ?? 0) + (target - (state.riseM ?? 0)) * k;
+      next = { ...state, riseM };
+      level = (state.meanM ?? 1.8) * 0.6 + riseM;
+    } else if (regime === 'canal') {
+      level = (state.meanM ?? 1.8) + 1.2 + 0.03 * Math.sin(input.simMs / 5_400_000);
+    } else {
+      level = tideLevel(input.simMs, {
+        meanM: state.meanM ?? 1.8,
+        amplitudeM: state.amplitudeM ?? 0.9,
+        phaseHours: state.phaseHours ?? 0,
+      });
+      // Rain on the catchment lifts the river a little.
+      level += 0.02 * rainNow;
+    }
     return {
-      state,
+      state: next,
       values: {
-        water_level: round(tide + rain + 0.01 * input.random.normal(), 3),
+        // The sensor itself adds a centimetre.
+        water_level: round(level + 0.01 * input.random.normal(), 3),
         temperature: round(waterTemperature(local(input)) + 0.1 * input.random.normal(), 1),
       },
     };
@@ -135,9 +159,20 @@ const rainGauge: DeviceModel = {
   },
 };
 
+/** How fast a waste stream fills a bin, by volume, relative to residual waste. */
+export const STREAM_RATE: Readonly<Record<string, number>> = {
+  residual: 1,
+  pmd: 1.4, // plastic bottles, metal and drink cartons: light and bulky
+  paper: 0.7,
+  glass: 0.35,
+  organic: 0.6,
+};
+
 /**
- * Waste bin with an ultrasonic fill sensor: fills with the street's footfall and is emptied
- * by the collection round once past its threshold — sometimes only after standing full (the
+ * Waste bin with an ultrasonic fill sensor: fills with the people around it — its `place`
+ * label: a street's footfall, a park's strollers, a square's terraces and bars until late —
+ * at the rate of its `stream` label (residual, pmd, paper, glass, organic), and is emptied by
+ * the collection round once past its threshold — sometimes only after standing full (the
  * threshold may lie above 100 %), which is what overflow alerts are for.
  */
 const binFill: DeviceModel = {
@@ -147,9 +182,17 @@ const binFill: DeviceModel = {
     ratePerHour: random.between(1.5, 4),
     emptyAt: random.between(80, 105),
   }),
-  step: (_device, state, input) => {
-    const rate = state.ratePerHour ?? 2;
-    let fill = (state.fill ?? 0) + rate * (0.3 + pedestrianActivity(local(input))) * hoursOf(input);
+  step: (device, state, input) => {
+    const rate = (state.ratePerHour ?? 2) * (STREAM_RATE[device.labels?.stream ?? ''] ?? 1);
+    const t = local(input);
+    const place = placeOf(device);
+    const people =
+      place === 'park'
+        ? 2 * parkActivity(t)
+        : place === 'square'
+          ? pedestrianActivity(t) + nightlifeActivity(t)
+          : pedestrianActivity(t);
+    let fill = (state.fill ?? 0) + rate * (0.3 + people) * hoursOf(input);
     let emptyAt = state.emptyAt ?? 90;
     if (fill >= emptyAt) {
       fill = input.random.between(0, 4);
@@ -157,6 +200,48 @@ const binFill: DeviceModel = {
     }
     const measured = Math.min(100, Math.max(0, fill + input.random.normal()));
     return { state: { ...state, fill, emptyAt }, values: { fill_level: round(measured) } };
+  },
+};
+
+/** Share of a day's household water used in each hour (morning and evening peaks), sums to 1. */
+const HOURLY_USE = [
+  0.01, 0.005, 0.005, 0.005, 0.01, 0.02, 0.06, 0.09, 0.07, 0.05, 0.04, 0.04, 0.05, 0.04, 0.035,
+  0.035, 0.04, 0.05, 0.07, 0.08, 0.07, 0.06, 0.045, 0.035,
+];
+
+/**
+ * Smart water meter of a building: its index (m³, only ever rising) and the mean flow over the
+ * interval (L/h). People use water in bursts around the morning and evening peaks, so a sound
+ * installation shows no flow for most of the night; a leak (`leak` label: the litres per hour
+ * it loses) adds a steady flow day and night, which is how the water company spots one — the
+ * minimum night flow never falls to zero.
+ */
+const waterMeter: DeviceModel = {
+  metrics: [
+    { name: 'volume', unit: 'm3' },
+    { name: 'flow', unit: 'L/h' },
+  ],
+  initial: (_device, random) => ({
+    indexM3: Math.round(random.between(200, 3000)),
+    litresPerDay: random.between(250, 900),
+  }),
+  step: (device, state, input) => {
+    const t = local(input);
+    const hours = hoursOf(input);
+    const expected = (state.litresPerDay ?? 400) * (HOURLY_USE[Math.floor(t.hour)] ?? 0.04) * hours;
+    // Use comes in draws (a shower, a toilet, a dishwasher): none at all in many intervals.
+    const draws = poisson(input.random, expected / 15);
+    const used = draws * input.random.between(8, 22);
+    const leak = Math.max(0, Number(device.labels?.leak ?? 0) || 0) * hours;
+    const litres = used + leak;
+    const indexM3 = (state.indexM3 ?? 0) + litres / 1000;
+    return {
+      state: { ...state, indexM3 },
+      values: {
+        volume: round(indexM3, 3),
+        flow: round(hours > 0 ? litres / hours : 0, 1),
+      },
+    };
   },
 };
 
@@ -308,6 +393,7 @@ export const MODELS: Readonly<Record<string, DeviceModel>> = {
   water_level: waterLevel,
   rain_gauge: rainGauge,
   bin_fill: binFill,
+  water_meter: waterMeter,
   pedestrian_counter: counter('pedestrians', 2000, pedestrianActivity),
   bike_counter: counter('bicycles', 450, cyclingActivity),
   presence,

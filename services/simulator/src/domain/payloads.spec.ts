@@ -12,12 +12,12 @@ import {
 } from './payloads.js';
 
 const device = (over: Partial<SimDevice>): SimDevice => ({
-  id: 'pr-vismarkt',
+  id: 'pr-sint-goriks',
   type: 'presence',
-  name: 'Vismarkt - aanwezigheid',
+  name: 'Sint-Goriksplein - aanwezigheid',
   latitude: 51.029,
   longitude: 4.477,
-  zone: 'vismarkt',
+  zone: 'sint-goriks',
   metrics: [{ name: 'occupied', unit: '1', min: 0, max: 1 }],
   intervalS: 60,
   network: 'lorawan_chirpstack',
@@ -41,7 +41,7 @@ describe('ChirpStack v4 uplink events', () => {
       time: '2026-11-22T09:34:15.775Z',
       deviceInfo: {
         devEui: '0004a30b001c0531',
-        deviceName: 'Vismarkt - aanwezigheid',
+        deviceName: 'Sint-Goriksplein - aanwezigheid',
         applicationId: DEMO_APPLICATION.chirpstackId,
       },
       fCnt: 1_795_000_000,
@@ -65,7 +65,7 @@ describe('ChirpStack v4 uplink events', () => {
 describe('The Things Stack v3 uplink messages', () => {
   it('carry dev_eui, f_cnt, received_at and the decoded payload', () => {
     const bin = device({
-      id: 'bin-vismarkt',
+      id: 'bin-sint-goriks',
       type: 'bin_fill',
       network: 'lorawan_tts',
       networkId: '70B3D57ED0050A05',
@@ -77,7 +77,7 @@ describe('The Things Stack v3 uplink messages', () => {
     );
     expect(message).toMatchObject({
       end_device_ids: {
-        device_id: 'bin-vismarkt',
+        device_id: 'bin-sint-goriks',
         dev_eui: '70B3D57ED0050A05',
         application_ids: { application_id: DEMO_APPLICATION.ttsId },
       },

@@ -55,31 +55,31 @@ describe('the demo lighting layout (demo/lighting.json)', () => {
     expect(() => loadLightingLayout(text, devices)).not.toThrow();
   });
 
-  it('has the Kruidtuin park and the Vismarkt square in Mechelen, on Brussels time', () => {
+  it('has the Warandepark and the Sint-Goriksplein square in Brussels', () => {
     expect(layout.zones.map((z) => [z.id, z.kind, z.timeZone])).toEqual([
-      ['kruidtuin', 'park', 'Europe/Brussels'],
-      ['vismarkt', 'square', 'Europe/Brussels'],
+      ['warandepark', 'park', 'Europe/Brussels'],
+      ['sint-goriks', 'square', 'Europe/Brussels'],
     ]);
-    const park = zoneOf('kruidtuin').location;
-    expect(metres(park, { latitude: 51.0246, longitude: 4.478 })).toBeLessThan(50);
+    const park = zoneOf('warandepark').location;
+    expect(metres(park, { latitude: 50.8438, longitude: 4.3642 })).toBeLessThan(50);
     for (const l of layout.lamps) {
       expect(metres(l.location, zoneOf(l.zoneId).location), l.id).toBeLessThan(200);
     }
   });
 
   it('lights the park with 15-25 lamps of 40-60 W and the square with a handful', () => {
-    const park = lampsOf('kruidtuin');
+    const park = lampsOf('warandepark');
     expect(park.length).toBeGreaterThanOrEqual(15);
     expect(park.length).toBeLessThanOrEqual(25);
     park.forEach((l, i) => {
       const n = String(i + 1).padStart(2, '0');
-      expect(l.id).toBe(`kt-${n}`);
-      expect(l.controllerId).toBe(`lc-kt-${n}`);
+      expect(l.id).toBe(`wp-${n}`);
+      expect(l.controllerId).toBe(`lc-wp-${n}`);
       expect(l.ratedPowerWatts).toBeGreaterThanOrEqual(40);
       expect(l.ratedPowerWatts).toBeLessThanOrEqual(60);
       expect(l.minLevel).toBe(10);
     });
-    const square = lampsOf('vismarkt');
+    const square = lampsOf('sint-goriks');
     expect(square.length).toBeGreaterThanOrEqual(4);
     expect(square.length).toBeLessThanOrEqual(8);
     expect(layout.lamps).toHaveLength(park.length + square.length);
@@ -123,7 +123,7 @@ describe('the demo lighting layout (demo/lighting.json)', () => {
 
   it('lets the park paths cross: a lamp with four neighbours', () => {
     const degree = new Map<string, number>();
-    for (const l of lampsOf('kruidtuin')) {
+    for (const l of lampsOf('warandepark')) {
       for (const n of l.neighbourIds) {
         degree.set(l.id, (degree.get(l.id) ?? 0) + 1);
         degree.set(n, (degree.get(n) ?? 0) + 1);
@@ -133,8 +133,8 @@ describe('the demo lighting layout (demo/lighting.json)', () => {
   });
 
   it('gives the presence sensors to the lamps nearest to them, and only detecting devices', () => {
-    expect(nearestLamp('kruidtuin', 'pr-kruidtuin').detectorIds).toContain('pr-kruidtuin');
-    expect(nearestLamp('vismarkt', 'pr-vismarkt').detectorIds).toContain('pr-vismarkt');
+    expect(nearestLamp('warandepark', 'pr-warandepark').detectorIds).toContain('pr-warandepark');
+    expect(nearestLamp('sint-goriks', 'pr-sint-goriks').detectorIds).toContain('pr-sint-goriks');
     for (const l of layout.lamps) {
       for (const d of l.detectorIds) {
         expect(
@@ -170,11 +170,11 @@ describe('the demo lighting layout (demo/lighting.json)', () => {
         }
       }
     }
-    expect(zoneOf('vismarkt').profile.curfews).toEqual([]);
+    expect(zoneOf('sint-goriks').profile.curfews).toEqual([]);
   });
 
   it('closes the park 01:00-05:00 except the main through-path, which crosses it', () => {
-    const [curfew, ...more] = zoneOf('kruidtuin').profile.curfews;
+    const [curfew, ...more] = zoneOf('warandepark').profile.curfews;
     expect(more).toEqual([]);
     expect(curfew).toMatchObject({
       startLocalTime: '01:00',
@@ -183,7 +183,7 @@ describe('the demo lighting layout (demo/lighting.json)', () => {
       nights: 'all',
     });
     const through = new Set(curfew!.exceptLampIds);
-    const park = lampsOf('kruidtuin');
+    const park = lampsOf('warandepark');
     expect(through.size).toBeGreaterThan(0);
     expect(through.size).toBeLessThan(park.length);
     // The through-path is one path of its own: connected, from one end of the park to the other.
@@ -198,21 +198,21 @@ describe('the demo lighting layout (demo/lighting.json)', () => {
     expect(ends).toHaveLength(2);
     expect(metres(ends[0]!.location, ends[1]!.location)).toBeGreaterThan(200);
     // The sensor's lamp is on it: someone passing at 03:00 still gets light ahead.
-    expect(through.has(nearestLamp('kruidtuin', 'pr-kruidtuin').id)).toBe(true);
+    expect(through.has(nearestLamp('warandepark', 'pr-warandepark').id)).toBe(true);
   });
 });
 
 describe('layoutProblems', () => {
   it('names unknown or foreign neighbours, missing detectors and non-detecting ones', () => {
     const broken = copy();
-    broken.lamps[1]!.neighbourIds.push('kt-99');
-    broken.lamps[2]!.neighbourIds.push('vm-01');
-    broken.lamps[3]!.detectorIds.push('pr-nowhere', 'bin-kruidtuin');
+    broken.lamps[1]!.neighbourIds.push('wp-99');
+    broken.lamps[2]!.neighbourIds.push('sg-01');
+    broken.lamps[3]!.detectorIds.push('pr-nowhere', 'bin-warandepark-1');
     expect(layoutProblems(broken, devices)).toEqual([
-      'lamp kt-02: neighbour kt-99 is not in the layout',
-      'lamp kt-03: neighbour vm-01 is in zone vismarkt, not kruidtuin',
-      'lamp kt-04: detector pr-nowhere is not a device of the device file',
-      'lamp kt-04: detector bin-kruidtuin is a bin_fill, not one of presence, pedestrian_counter, bike_counter',
+      'lamp wp-02: neighbour wp-99 is not in the layout',
+      'lamp wp-03: neighbour sg-01 is in zone sint-goriks, not warandepark',
+      'lamp wp-04: detector pr-nowhere is not a device of the device file',
+      'lamp wp-04: detector bin-warandepark-1 is a bin_fill, not one of presence, pedestrian_counter, bike_counter',
     ]);
   });
 
@@ -220,15 +220,15 @@ describe('layoutProblems', () => {
     const broken = copy();
     broken.lamps.push({ ...broken.lamps[0]! });
     broken.lamps[4]!.minLevel = 30;
-    broken.zones[0]!.profile.curfews[0]!.exceptLampIds.push('vm-02');
+    broken.zones[0]!.profile.curfews[0]!.exceptLampIds.push('sg-02');
     const problems = layoutProblems(broken, devices);
-    expect(problems).toContain('lamp kt-01 is listed twice');
-    expect(problems).toContain('controller lc-kt-01 is listed twice');
+    expect(problems).toContain('lamp wp-01 is listed twice');
+    expect(problems).toContain('controller lc-wp-01 is listed twice');
     expect(problems).toContain(
-      'zone kruidtuin: profile weekday.baseLevel 20 % is below the minimum level 30 % of lamp kt-05',
+      'zone warandepark: profile weekday.baseLevel 20 % is below the minimum level 30 % of lamp wp-05',
     );
     expect(problems).toContain(
-      'zone kruidtuin: curfews[0].exceptLampIds names vm-02, not a lamp of the zone',
+      'zone warandepark: curfews[0].exceptLampIds names sg-02, not a lamp of the zone',
     );
   });
 
@@ -236,13 +236,13 @@ describe('layoutProblems', () => {
     const broken = copy();
     // Cut one side path off the crossing: it and the lamps beyond it fall off the graph.
     const [first, second] = broken.lamps.filter(
-      (l) => l.neighbourIds.includes('kt-06') && l.id !== 'kt-07',
+      (l) => l.neighbourIds.includes('wp-06') && l.id !== 'wp-07',
     );
     first!.neighbourIds = [];
     const problems = layoutProblems(broken, devices);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
-      new RegExp(`^zone kruidtuin: lamps ${first!.id}, .* not on a path`),
+      new RegExp(`^zone warandepark: lamps ${first!.id}, .* not on a path`),
     );
     expect(problems[0]).not.toContain(second!.id);
   });
@@ -261,23 +261,23 @@ describe('layoutProblems', () => {
 
 describe('messages for the lighting service', () => {
   it('maps zones, lamps and profiles to LightingService messages', () => {
-    expect(zoneMessage(zoneOf('kruidtuin'))).toMatchObject({
-      id: 'kruidtuin',
+    expect(zoneMessage(zoneOf('warandepark'))).toMatchObject({
+      id: 'warandepark',
       kind: ZoneKind.ZONE_KIND_PARK,
       timeZone: 'Europe/Brussels',
     });
-    expect(zoneMessage(zoneOf('vismarkt')).kind).toBe(ZoneKind.ZONE_KIND_SQUARE);
-    const lamp = layout.lamps.find((l) => l.detectorIds.includes('pr-kruidtuin'))!;
+    expect(zoneMessage(zoneOf('sint-goriks')).kind).toBe(ZoneKind.ZONE_KIND_SQUARE);
+    const lamp = layout.lamps.find((l) => l.detectorIds.includes('pr-warandepark'))!;
     expect(lampMessage(lamp)).toMatchObject({
       id: lamp.id,
-      zoneId: 'kruidtuin',
+      zoneId: 'warandepark',
       controllerId: lamp.controllerId,
-      detectorIds: ['pr-kruidtuin'],
+      detectorIds: ['pr-warandepark'],
       version: 0n,
     });
-    const profile = profileMessage(zoneOf('kruidtuin'));
+    const profile = profileMessage(zoneOf('warandepark'));
     expect(profile).toMatchObject({
-      zoneId: 'kruidtuin',
+      zoneId: 'warandepark',
       hold: { seconds: 60n, nanos: 0 },
       rampUp: { seconds: 1n, nanos: 0 },
       rampDown: { seconds: 30n, nanos: 0 },

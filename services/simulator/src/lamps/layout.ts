@@ -15,6 +15,7 @@ import {
 } from '@slimstad/contracts/gen/slimstad/lighting/v1/lighting';
 import { z } from 'zod';
 import type { SimDevice } from '../domain/devices.js';
+import { geoPoint, parseJsonFile, timeZone, tokenId } from '../json-file.js';
 import type { LampSpec } from './lamp-fleet.js';
 
 /** The demo town's lighting layout, committed with the package. */
@@ -25,27 +26,13 @@ export const DEMO_LIGHTING_FILE = fileURLToPath(
 /** Device types whose readings the lighting service takes as detections. */
 export const DETECTOR_TYPES = ['presence', 'pedestrian_counter', 'bike_counter'] as const;
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters from A-Z a-z 0-9 _ - (a NATS token)');
+const id = tokenId;
 const percent = z.number().int().min(0).max(100);
-const geoPoint = z.strictObject({
-  latitude: z.number().min(-90).max(90),
-  longitude: z.number().min(-180).max(180),
-});
 const duration = z
   .string()
   .regex(/^\d+(\.\d{1,9})?s$/, 'must be a proto3 JSON duration such as "30s" or "1.5s"');
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Brussels');
 const levelSet = z.strictObject({ baseLevel: percent, presenceLevel: percent });
 const lookAhead = z.strictObject({
   distanceMeters: z.number().min(0).max(1000),
@@ -114,19 +101,7 @@ export class LightingLayoutError extends Error {
 
 /** Reads a layout file's text; throws LightingLayoutError naming each bad field. */
 export function parseLightingLayout(text: string): LightingLayout {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new LightingLayoutError([`not JSON: ${(error as Error).message}`]);
-  }
-  const result = lightingLayoutSchema.safeParse(json);
-  if (!result.success) {
-    throw new LightingLayoutError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`),
-    );
-  }
-  return result.data;
+  return parseJsonFile(text, lightingLayoutSchema, (problems) => new LightingLayoutError(problems));
 }
 
 /** Minutes since the evening's noon: times before 12:00 are the morning after. */

@@ -10,7 +10,7 @@ describe('what seeding leaves alone', () => {
     const wanted = zoneMessage(layout.zones[0]!);
     const stored = { ...wanted, version: 4n, createTime: new Date(), updateTime: new Date() };
     expect(sameZone(stored, wanted)).toBe(true);
-    expect(sameZone({ ...stored, name: 'Kruidtuin (oud)' }, wanted)).toBe(false);
+    expect(sameZone({ ...stored, name: 'Warandepark (oud)' }, wanted)).toBe(false);
     expect(sameZone({ ...stored, location: { latitude: 51, longitude: 4.478 } }, wanted)).toBe(
       false,
     );
@@ -26,7 +26,7 @@ describe('what seeding leaves alone', () => {
     expect(sameLamp(stored, wanted)).toBe(true);
     expect(sameLamp({ ...stored, ratedPowerWatts: 70 }, wanted)).toBe(false);
     expect(sameLamp({ ...stored, neighbourIds: [] }, wanted)).toBe(false);
-    expect(sameLamp({ ...stored, detectorIds: ['pr-vismarkt'] }, wanted)).toBe(false);
+    expect(sameLamp({ ...stored, detectorIds: ['pr-sint-goriks'] }, wanted)).toBe(false);
     expect(sameLamp({ ...stored, controllerId: 'lc-other' }, wanted)).toBe(false);
   });
 });

@@ -4,11 +4,10 @@
 // only while the service still runs its default (version 0): a profile an operator set since
 // survives every restart of the simulator. Zones first, then lamps in file order (a lamp's
 // neighbours must exist when it is created), then profiles (curfew exceptions name lamps).
-import type * as grpc from '@grpc/grpc-js';
 import type { Lamp, Zone } from '@slimstad/contracts/gen/slimstad/lighting/v1/lighting';
 import { LightingServiceClient } from '@slimstad/contracts/gen/slimstad/lighting/v1/lighting_service';
 import { createClient, type Logger, promisifyUnary, Status } from '@slimstad/kit';
-import { explain, sleep } from '../registry.js';
+import { codeOf, seedCaller } from '../seeding.js';
 import {
   type LayoutLamp,
   type LightingLayout,
@@ -31,7 +30,6 @@ export interface SeedSummary {
 }
 
 const counts = (): SeedCounts => ({ created: 0, updated: 0, unchanged: 0 });
-const codeOf = (error: unknown) => (error as Partial<grpc.ServiceError>).code;
 
 const sameSet = (a: readonly string[], b: readonly string[]) => {
   const x = [...new Set(a)].sort();
@@ -94,32 +92,12 @@ export async function seedLighting(options: {
     getProfile: promisifyUnary(client, client.getProfile),
     setProfile: promisifyUnary(client, client.setProfile),
   };
-  const attempts = options.attempts ?? 10;
-  /** One call, retried while UNAVAILABLE; other errors say what was being done. */
-  const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      if (options.signal?.aborted) throw new Error('stopped while seeding the lighting layout');
-      try {
-        return await run();
-      } catch (error) {
-        const code = codeOf(error);
-        if (code === Status.UNAVAILABLE && attempt < attempts) {
-          await sleep(Math.min(500 * attempt, 5_000), options.signal);
-          continue;
-        }
-        const hint =
-          code === Status.PERMISSION_DENIED || code === Status.UNAUTHENTICATED
-            ? ' (seeding the lighting layout needs a token with the admin role)'
-            : '';
-        throw Object.assign(
-          new Error(`seeding the lighting layout: ${what}: ${explain(error)}${hint}`),
-          {
-            code,
-          },
-        );
-      }
-    }
-  };
+  const call = seedCaller({
+    what: 'the lighting layout',
+    roles: 'admin role',
+    attempts: options.attempts,
+    signal: options.signal,
+  });
   const summary: SeedSummary = {
     zones: counts(),
     lamps: counts(),

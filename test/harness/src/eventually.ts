@@ -2,7 +2,7 @@
 // a fixed time: poll the check until it passes, or fail with its last error.
 
 /** Polls until `check` passes (it throws while not yet), or fails with its last error. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -587,7 +587,6 @@ export class WasteEngine {
       dayStart: old.dayStart,
       stops,
       vehicles,
-      onBoard,
       timeLimitMs,
       actor,
       kind: 'replan',
@@ -601,7 +600,6 @@ export class WasteEngine {
     dayStart: number;
     stops: ReturnType<typeof demandOf>[];
     vehicles: PlanVehicle[];
-    onBoard?: Map<string, { litres: number; kg: number }>;
     timeLimitMs?: number;
     seed?: number;
     actor: string;
@@ -626,7 +624,7 @@ export class WasteEngine {
       log.error({ problems: problems.slice(0, 10) }, 'solver returned an infeasible solution');
       throw new Error(`solver returned an infeasible solution: ${problems[0]}`);
     }
-    const { routes, unassigned } = routesFromSolution(solution, input.dayStart, input.onBoard);
+    const { routes, unassigned } = routesFromSolution(solution, input.dayStart);
     const createdAt = new Date(this.now());
     const id = `plan-${createdAt.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
     const plan = {

@@ -98,6 +98,9 @@ export interface PlanVehicle {
   onBoard?: { litres: number; kg: number };
 }
 
+/** Id prefix of the stop that stands for a truck's load on board. */
+export const ON_BOARD = 'on-board:';
+
 const keyOf = (p: GeoPoint) => `${p.latitude.toFixed(6)},${p.longitude.toFixed(6)}`;
 
 /** The locations of a problem (deduplicated) and a builder once their matrix is known. */
@@ -122,16 +125,27 @@ export function layoutProblem(
     return i;
   };
   const seconds = (ms: number) => Math.round((ms - options.dayStart) / 1000);
+  const carried: RoutingStop[] = [];
   const routingVehicles: RoutingVehicle[] = vehicles.map(({ spec, start, onBoard }) => {
     const shiftStart = spec.shiftStartMinute * 60;
     const begin = start ? Math.max(shiftStart, seconds(start.at)) : shiftStart;
+    const startLocation = at(start?.point ?? spec.depot);
+    // What a truck already carries is a stop where it stands, due at once: only that truck
+    // can take it, first, and an unload empties it like any load (the routing interface has
+    // no initial load).
+    if (onBoard && (onBoard.litres > 0 || onBoard.kg > 0)) {
+      carried.push({
+        id: `${ON_BOARD}${spec.id}`,
+        location: startLocation,
+        demand: [onBoard.litres, onBoard.kg],
+        serviceSeconds: 0,
+        window: { start: begin, end: begin, soft: false },
+      });
+    }
     return {
       id: spec.id,
-      capacity: [
-        Math.max(0, spec.capacityLitres - (onBoard?.litres ?? 0)),
-        Math.max(0, spec.capacityKg - (onBoard?.kg ?? 0)),
-      ],
-      startLocation: at(start?.point ?? spec.depot),
+      capacity: [spec.capacityLitres, spec.capacityKg],
+      startLocation,
       endLocation: at(spec.depot),
       shift: { start: begin, end: spec.shiftEndMinute * 60 },
       maxDurationSeconds:
@@ -142,17 +156,20 @@ export function layoutProblem(
       unloadSeconds: spec.unloadSeconds,
     };
   });
-  const routingStops: RoutingStop[] = stops.map((s) => ({
-    id: s.bin.id,
-    location: at(s.bin.location),
-    demand: [s.litres, s.kg],
-    serviceSeconds: Math.max(...vehicles.map((v) => v.spec.serviceSeconds), 0),
-    window: s.bin.accessWindow && {
-      start: s.bin.accessWindow.startMinute * 60,
-      end: s.bin.accessWindow.endMinute * 60,
-      soft: s.bin.accessWindow.soft,
-    },
-  }));
+  const routingStops: RoutingStop[] = [
+    ...carried,
+    ...stops.map((s) => ({
+      id: s.bin.id,
+      location: at(s.bin.location),
+      demand: [s.litres, s.kg],
+      serviceSeconds: Math.max(...vehicles.map((v) => v.spec.serviceSeconds), 0),
+      window: s.bin.accessWindow && {
+        start: s.bin.accessWindow.startMinute * 60,
+        end: s.bin.accessWindow.endMinute * 60,
+        soft: s.bin.accessWindow.soft,
+      },
+    })),
+  ];
   return {
     points,
     build: (matrix) => ({
@@ -189,34 +206,30 @@ export interface PlannedVehicleRoute {
 export function routesFromSolution(
   solution: RoutingSolution,
   dayStart: number,
-  onBoard: ReadonlyMap<string, { litres: number; kg: number }> = new Map(),
 ): { routes: PlannedVehicleRoute[]; unassigned: { binId: string; reason: string }[] } {
   const ms = (s: number) => dayStart + Math.round(s * 1000);
+  const real = (id: string | undefined) => !id?.startsWith(ON_BOARD);
   return {
-    routes: solution.routes.map((r) => {
-      const carried = onBoard.get(r.vehicleId) ?? { litres: 0, kg: 0 };
-      let unloaded = false;
-      return {
-        vehicleId: r.vehicleId,
-        start: ms(r.start),
-        end: ms(r.end),
-        distanceMeters: r.distance,
-        visits: r.visits.map((v, i) => {
-          if (v.kind === 'unload') unloaded = true;
-          const base = unloaded ? { litres: 0, kg: 0 } : carried;
-          return {
-            sequence: i + 1,
-            binId: v.kind === 'stop' ? v.stopId : undefined,
-            unload: v.kind === 'unload',
-            arrival: ms(v.arrival),
-            departure: ms(v.departure),
-            loadLitres: (v.loadAfter[0] ?? 0) + base.litres,
-            loadKg: (v.loadAfter[1] ?? 0) + base.kg,
-            lateSeconds: Math.round(v.lateSeconds),
-          };
-        }),
-      };
-    }),
-    unassigned: solution.unassigned.map((u) => ({ binId: u.stopId, reason: u.reason })),
+    routes: solution.routes.map((r) => ({
+      vehicleId: r.vehicleId,
+      start: ms(r.start),
+      end: ms(r.end),
+      distanceMeters: r.distance,
+      visits: r.visits
+        .filter((v) => v.kind === 'unload' || real(v.stopId))
+        .map((v, i) => ({
+          sequence: i + 1,
+          binId: v.kind === 'stop' ? v.stopId : undefined,
+          unload: v.kind === 'unload',
+          arrival: ms(v.arrival),
+          departure: ms(v.departure),
+          loadLitres: v.loadAfter[0] ?? 0,
+          loadKg: v.loadAfter[1] ?? 0,
+          lateSeconds: Math.round(v.lateSeconds),
+        })),
+    })),
+    unassigned: solution.unassigned
+      .filter((u) => real(u.stopId))
+      .map((u) => ({ binId: u.stopId, reason: u.reason })),
   };
 }

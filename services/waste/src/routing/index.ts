@@ -4,6 +4,8 @@
 // phase) that respects capacities, hard and soft windows, shifts, maximum durations and
 // multi-trip unloads, an independent `validateSolution`, and `solveInWorker` on
 // node:worker_threads. Nothing outside this folder may depend on more than the interface.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** Times are seconds from the start of the planning day; distances metres; demands in the
@@ -235,6 +237,12 @@ export function solve(problem: RoutingProblem, options: SolveOptions): RoutingSo
   };
 }
 
+/** tsx's ESM register API (a dev dependency of the workspace, present wherever sources run). */
+function tsxEsmApi(): string {
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  return pathToFileURL(`${pkg.slice(0, -'package.json'.length)}dist/esm/api/index.mjs`).href;
+}
+
 /** Same, in a worker thread so the service's event loop stays free. */
 export function solveInWorker(
   problem: RoutingProblem,
@@ -243,11 +251,18 @@ export function solveInWorker(
   const fromSource = import.meta.url.endsWith('.ts');
   const file = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(file, {
-      workerData: { problem, options },
-      // Sources (tests, benchmarks) run through tsx; the build runs plain JavaScript.
-      execArgv: fromSource ? ['--import', 'tsx'] : [],
-    });
+    // Sources (tests, benchmarks) run through tsx, registered inside the worker first; the
+    // build runs plain JavaScript.
+    const worker = fromSource
+      ? new Worker(
+          `(async () => {
+            const { register } = await import(${JSON.stringify(tsxEsmApi())});
+            register();
+            await import(${JSON.stringify(file.href)});
+          })();`,
+          { eval: true, workerData: { problem, options } },
+        )
+      : new Worker(file, { workerData: { problem, options } });
     const guard = setTimeout(() => {
       void worker.terminate();
       reject(new Error(`solver worker did not answer within ${options.timeLimitMs + 30_000} ms`));

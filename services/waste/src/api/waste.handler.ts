@@ -108,8 +108,9 @@ export function wasteService(deps: {
     createBin: {
       roles: ['admin'],
       async handle(request, ctx) {
+        if (request.bin?.id && engine.bin(request.bin.id))
+          throw alreadyExists(`bin ${request.bin.id}`);
         const spec = validBin(request.bin);
-        if (engine.bin(spec.id)) throw alreadyExists(`bin ${spec.id}`);
         try {
           const stored = await engine.change(
             {

@@ -7,8 +7,11 @@
 // the seasons), never a single step:
 // - within a fill cycle the increments telescope, so the mean rate carries the sensor noise
 //   (ultrasonic sensors read ± several percent) of the cycle's two ends only;
-// - each slot's factor is its own rate over the mean rate, shrunk towards 1 while the slot
-//   has few hours behind it, so a noisy step cannot tilt it far;
+// - each slot's factor is its own rate over the mean rate, shrunk towards 1 by how little the
+//   slot's hours can tell through the noise (empirical Bayes: the sensor's noise variance,
+//   estimated from the residuals, over the squared mean rate: a slow bin read by a noisy
+//   sensor needs weeks before its rhythm shows; a busy one, days), then renormalised to a
+//   mean of 1 so the rhythm moves fill between hours and days but never adds any;
 // - single steps are clipped (a bag dropped on the sensor, a bird) and steps at saturation
 //   (an overflowing bin stops rising) are left out;
 // - the level used for predictions is a filtered estimate (a fixed-gain Kalman-style update
@@ -40,6 +43,8 @@ export interface FillState {
   hoursByHour: number[];
   riseByDay: number[];
   hoursByDay: number[];
+  /** Variance of a reading around the forecast, percent² (sensor noise and model error). */
+  noiseVariance: number;
   cycleStartAt: number;
   cycleStartLevel: number;
   lastEmptiedAt?: number;
@@ -61,9 +66,10 @@ const GAIN = 0.5;
 /** Memory of the sums: four weeks. */
 const MEMORY_HOURS = 28 * 24;
 /** Hours of the default rate the mean starts from; a slot's factor is shrunk by this many hours. */
-const PRIOR_HOURS = 3;
-const HOUR_SHRINK = 8;
-const DAY_SHRINK = 36;
+const PRIOR_HOURS = 1;
+/** Noise variance assumed before residuals are seen (±2 %), and how fast it follows them. */
+const PRIOR_NOISE_VARIANCE = 4;
+const NOISE_STEP = 0.05;
 /** Largest single step learnt from, percentage points (more is clipped). */
 const MAX_STEP = 30;
 const SATURATED = 97;
@@ -83,6 +89,7 @@ export function newFillState(at: number, measured: number, settings: FillSetting
     hoursByHour: new Array(24).fill(0),
     riseByDay: new Array(7).fill(0),
     hoursByDay: new Array(7).fill(0),
+    noiseVariance: PRIOR_NOISE_VARIANCE,
     cycleStartAt: at,
     cycleStartLevel: measured,
     riskRaised: false,
@@ -157,13 +164,18 @@ export function resetCycle(s: FillState, at: number, measured: number): FillStat
   };
 }
 
-/** Slot factors: each slot's rate over the mean rate, shrunk towards 1 by `shrink` hours. */
+/**
+ * Slot factors: each slot's rate over the mean rate, shrunk towards 1 by `shrink` hours, then
+ * renormalised to a mean of 1.
+ */
 function factors(rise: number[], hours: number[], mean: number, shrink: number): number[] {
   if (mean <= 0) return rise.map(() => 1);
-  return rise.map((r, i) => {
+  const raw = rise.map((r, i) => {
     const h = hours[i] ?? 0;
     return clip((Math.max(0, r) + shrink * mean) / ((h + shrink) * mean), 0.02, 24);
   });
+  const average = raw.reduce((a, b) => a + b, 0) / raw.length;
+  return raw.map((f) => clip(f / average, 0.02, 24));
 }
 
 /** Folds one reading (percent at `at`) into the model. Readings not newer than the last are stale. */
@@ -206,8 +218,16 @@ export function updateFill(
       (next.totalRise + PRIOR_HOURS * settings.defaultRate) / (next.totalHours + PRIOR_HOURS),
     );
     const mean = next.totalHours > 0 ? next.totalRise / next.totalHours : 0;
-    next.hour = factors(next.riseByHour, next.hoursByHour, mean, HOUR_SHRINK);
-    next.day = factors(next.riseByDay, next.hoursByDay, mean, DAY_SHRINK);
+    const residual = clip(value - predicted, -MAX_STEP, MAX_STEP);
+    next.noiseVariance = s.noiseVariance + NOISE_STEP * (residual * residual - s.noiseVariance);
+    // A slot's rate is a mean of hourly steps, each carrying two readings' noise (2σ²); a
+    // day's consecutive steps telescope, so its noise weighs less, but a day seen only in
+    // part telescopes less: a third of the hour's shrink, not a 24th. The prior spread of a
+    // slot's rate is the mean rate itself: shrink = 2σ² / mean² hours.
+    const prior = Math.max(mean ** 2, 1e-4);
+    const shrink = (2 * next.noiseVariance) / prior;
+    next.hour = factors(next.riseByHour, next.hoursByHour, mean, shrink);
+    next.day = factors(next.riseByDay, next.hoursByDay, mean, shrink / 3);
   }
   return { kind: 'updated', state: next };
 }

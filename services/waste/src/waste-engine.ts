@@ -140,7 +140,7 @@ export class WasteEngine {
         'solve_seconds',
         'Wall time of one solver run (worker thread).',
         ['stream'],
-        [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+        [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
       ),
       plans: metrics.counter('plans_total', 'Plans made, by kind.', ['kind']),
     };

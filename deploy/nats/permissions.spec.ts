@@ -16,6 +16,11 @@ import {
   ReadingRejected as ReadingRejectedMessage,
 } from '../../proto/gen/slimstad/sensor/v1/reading.js';
 import {
+  BinEmptied as BinEmptiedMessage,
+  OverflowRiskRaised as OverflowRiskRaisedMessage,
+  RoutePlanned as RoutePlannedMessage,
+} from '../../proto/gen/slimstad/waste/v1/events.js';
+import {
   BinEmptied,
   DeadLetterStream,
   DeviceCameOnline,
@@ -555,16 +560,21 @@ describe('waste', () => {
     await waste.bus.publish(
       OverflowRiskRaised,
       { stream: 'glass', bin: 'b-1' },
-      OverflowRiskRaised.codec.fromPartial({ binId: 'b-1' }),
+      OverflowRiskRaisedMessage.fromPartial({ binId: 'b-1' }),
       { msgId: 'w1' },
     );
-    await waste.bus.publish(RoutePlanned, { stream: 'glass' }, RoutePlanned.codec.fromPartial({}), {
-      msgId: 'w2',
-    });
+    await waste.bus.publish(
+      RoutePlanned,
+      { stream: 'glass' },
+      RoutePlannedMessage.fromPartial({}),
+      {
+        msgId: 'w2',
+      },
+    );
     await waste.bus.publish(
       BinEmptied,
       { bin: 'b-1' },
-      BinEmptied.codec.fromPartial({ binId: 'b-1' }),
+      BinEmptiedMessage.fromPartial({ binId: 'b-1' }),
       { msgId: 'w3' },
     );
     expect((await operator.bus.jsm.streams.info('WASTE_EVENTS')).state.messages).toBe(3);

@@ -86,7 +86,7 @@ function registerBins(group: Command, cli: Cli): void {
           stream: flags.stream ?? 0,
           page: { pageSize, pageToken },
         });
-        bins.forEach((bin, i) => rows.push({ bin, fill: fills[i] }));
+        for (const [i, bin] of bins.entries()) rows.push({ bin, fill: fills[i] });
         return { items: bins, nextPageToken: page?.nextPageToken ?? '' };
       });
       printBins(cli, command, rows);

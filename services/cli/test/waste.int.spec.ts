@@ -12,6 +12,7 @@ import {
   createMetrics,
   createTokenVerifier,
   type Database,
+  loadConfig,
   ManualClock,
   migrateToLatest,
   type Role,
@@ -23,6 +24,7 @@ import {
   type TestDatabase,
   type TestNamespace,
 } from '@slimstad/test-harness';
+import { wasteConfigSchema } from '@slimstad/waste/config';
 import type { WasteDatabase } from '@slimstad/waste/store/db';
 import { migrations } from '@slimstad/waste/store/migrations/index';
 import { startWaste, type Waste } from '@slimstad/waste/waste-service';
@@ -58,19 +60,8 @@ beforeAll(async () => {
     clock: new ManualClock(NOW),
     log,
     metrics,
-    settings: {
-      WASTE_TIME_ZONE: 'Europe/Brussels',
-      WASTE_THRESHOLD_PERCENT: 80,
-      WASTE_EMPTY_DROP_PERCENT: 20,
-      WASTE_DAYS_BETWEEN_SHIFTS: 1,
-      WASTE_SOLVE_TIME_LIMIT_MS: 5_000,
-      WASTE_LATE_PENALTY_PER_SECOND: 10,
-      WASTE_ROAD_FACTOR: 1.3,
-      WASTE_AVERAGE_SPEED_KMH: 25,
-      WASTE_OSRM_URL: undefined,
-      WASTE_OSRM_TIMEOUT_MS: 2_000,
-      WASTE_AUDIT_RETENTION_DAYS: 365,
-    },
+    // The service's defaults (great-circle travel times, threshold 80 %, Europe/Brussels).
+    settings: loadConfig(wasteConfigSchema, { AUTH_JWT_KEY: 'unused-here' }),
   });
   const server = createGrpcServer({
     log,

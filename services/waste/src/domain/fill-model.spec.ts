@@ -2,6 +2,7 @@
 // pattern, emptying detection, and prediction of the time to a threshold.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { gaussian, seededRandom } from '../../test/support/random.js';
 import {
   DEFAULT_FILL_SETTINGS,
   estimateAt,
@@ -21,20 +22,6 @@ const utc: Slotter = (ms) => {
 };
 const settings = { ...DEFAULT_FILL_SETTINGS, emptyDrop: 20 };
 
-/** A deterministic pseudo-random stream (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) =>
-  Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
-
 interface Series {
   state: FillState;
   emptyings: number[];
@@ -49,7 +36,7 @@ function play(options: {
   seed: number;
   emptyAt?: number;
 }): Series {
-  const r = rng(options.seed);
+  const r = seededRandom(options.seed);
   let truth = 5;
   let state: FillState | undefined;
   const emptyings: number[] = [];
@@ -57,7 +44,7 @@ function play(options: {
     const t = T0 + h * HOUR;
     if (h > 0) truth = Math.min(100, truth + options.rateAt(t - HOUR / 2));
     if (options.emptyAt !== undefined && truth >= options.emptyAt) truth = 2;
-    const measured = Math.max(0, Math.min(100, truth + options.noise * gauss(r)));
+    const measured = Math.max(0, Math.min(100, truth + options.noise * gaussian(r)));
     if (!state) {
       state = newFillState(t, measured, settings);
       continue;

@@ -30,6 +30,7 @@ import {
 } from '../../src/domain/planning.js';
 import { greatCircleMatrix } from '../../src/matrix/distance-matrix.js';
 import { solve, validateSolution } from '../../src/routing/index.js';
+import { gaussian, seededRandom } from '../support/random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,18 +45,8 @@ const NOISE = 3; // percent, one standard deviation
 const EVERY = Number(process.env.BENCH_FILL_EVERY_DAYS ?? 2);
 const slotOf = slotterFor(TZ);
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(SEED);
-const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
+const random = seededRandom(SEED);
+const gauss = () => gaussian(random);
 
 type Place = 'residential' | 'market' | 'office';
 /** Relative fill speed by place, weekday (0 = Sunday) and hour. */

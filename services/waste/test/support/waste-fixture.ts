@@ -26,6 +26,7 @@ import {
   createMetrics,
   createTokenVerifier,
   type Database,
+  loadConfig,
   ManualClock,
   type Metrics,
   migrateToLatest,
@@ -41,25 +42,17 @@ import {
   type TestNamespace,
 } from '@slimstad/test-harness';
 import { inject } from 'vitest';
+import { wasteConfigSchema } from '../../src/config.js';
 import type { WasteDatabase } from '../../src/store/db.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { startWaste, type Waste, type WasteServiceSettings } from '../../src/waste-service.js';
 
 const KEY = 'waste-test-secret-0123456789abcdef';
 
-export const TEST_SETTINGS: WasteServiceSettings = {
-  WASTE_TIME_ZONE: 'Europe/Brussels',
-  WASTE_THRESHOLD_PERCENT: 80,
-  WASTE_EMPTY_DROP_PERCENT: 20,
-  WASTE_DAYS_BETWEEN_SHIFTS: 1,
-  WASTE_SOLVE_TIME_LIMIT_MS: 5_000,
-  WASTE_LATE_PENALTY_PER_SECOND: 10,
-  WASTE_ROAD_FACTOR: 1.3,
-  WASTE_AVERAGE_SPEED_KMH: 25,
-  WASTE_OSRM_URL: undefined,
-  WASTE_OSRM_TIMEOUT_MS: 2_000,
-  WASTE_AUDIT_RETENTION_DAYS: 365,
-};
+/** The service's defaults (great-circle travel times, threshold 80 %, Europe/Brussels). */
+export const TEST_SETTINGS: WasteServiceSettings = loadConfig(wasteConfigSchema, {
+  AUTH_JWT_KEY: KEY,
+});
 
 export function clientOf(client: WasteServiceClient) {
   return {

@@ -117,7 +117,11 @@ const readingOf = (device: string, at: number, value: number, metric = 'fill_lev
     deviceType: DeviceType.DEVICE_TYPE_BIN_FILL,
   });
 
-export async function startWasteFixture(label: string, startIso: string): Promise<WasteFixture> {
+export async function startWasteFixture(
+  label: string,
+  startIso: string,
+  settings: Partial<WasteServiceSettings> = {},
+): Promise<WasteFixture> {
   const log = createLogger('waste-test', 'silent');
   const testDb: TestDatabase = await createTestDatabase(inject('databaseUrl'), label);
   const database = createDatabase<WasteDatabase>({ url: testDb.url, schema: 'waste' });
@@ -138,7 +142,14 @@ export async function startWasteFixture(label: string, startIso: string): Promis
   const clock = new ManualClock(Date.parse(startIso));
   let metrics = createMetrics('waste', { defaultMetrics: false });
   const start = () =>
-    startWaste({ db: database.db, bus, clock, log, metrics, settings: TEST_SETTINGS });
+    startWaste({
+      db: database.db,
+      bus,
+      clock,
+      log,
+      metrics,
+      settings: { ...TEST_SETTINGS, ...settings },
+    });
   let waste = await start();
   const serve = async (port: number) => {
     const server = createGrpcServer({

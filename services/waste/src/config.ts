@@ -32,6 +32,8 @@ export const wasteConfigSchema = z.object({
   WASTE_OSRM_URL: z.url({ error: 'must be a URL, e.g. http://osrm:5000' }).optional(),
   /** Time allowed for one OSRM `/table` request before falling back to great-circle. */
   WASTE_OSRM_TIMEOUT_MS: millis.default(5_000),
+  /** Days fill readings are kept (the models hold what they learnt; readings are for review). */
+  WASTE_READING_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   /** Days the audit log is kept. */
   WASTE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
 });

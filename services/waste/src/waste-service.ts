@@ -20,6 +20,7 @@ import {
 } from './matrix/distance-matrix.js';
 import { purgeAudit } from './store/audit.repository.js';
 import type { WasteDatabase } from './store/db.js';
+import { purgeReadings } from './store/topology.repository.js';
 import { WasteEngine } from './waste-engine.js';
 
 export type WasteServiceSettings = Pick<
@@ -35,6 +36,7 @@ export type WasteServiceSettings = Pick<
   | 'WASTE_OSRM_URL'
   | 'WASTE_OSRM_TIMEOUT_MS'
   | 'WASTE_AUDIT_RETENTION_DAYS'
+  | 'WASTE_READING_RETENTION_DAYS'
 >;
 
 export interface Waste {
@@ -102,8 +104,10 @@ export async function startWaste(deps: {
     try {
       const purged = await purgeAudit(db, s.WASTE_AUDIT_RETENTION_DAYS);
       if (purged > 0) log.info({ purged }, 'audit entries past their retention purged');
+      const readings = await purgeReadings(db, clock.now(), s.WASTE_READING_RETENTION_DAYS);
+      if (readings > 0) log.info({ purged: readings }, 'fill readings past their retention purged');
     } catch (error) {
-      log.warn({ err: error }, 'audit purge failed; trying again in an hour');
+      log.warn({ err: error }, 'purge failed; trying again in an hour');
     }
   };
   void purge();

@@ -5,6 +5,7 @@ import { type Vehicle, WasteStream } from '@slimstad/contracts/gen/slimstad/wast
 import { isServiceError } from '@slimstad/kit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeReadings } from '../src/store/topology.repository.js';
 import { startWasteFixture, type WasteApi, type WasteFixture } from './support/waste-fixture.js';
 
 const NOW = Date.parse('2026-12-07T04:00:00Z');
@@ -212,5 +213,21 @@ describe('audit', () => {
     await expect(sql`delete from waste.audit`.execute(f.database.db)).rejects.toThrow(
       /append-only/,
     );
+  });
+});
+
+describe('retention', () => {
+  it('purges fill readings past their retention, and only those', async () => {
+    const day = 86_400_000;
+    await f.database.db
+      .insertInto('fill_reading')
+      .values([
+        { bin_id: 'pmd-1', at: new Date(NOW - 100 * day), percent: 10, kg: null },
+        { bin_id: 'pmd-1', at: new Date(NOW - day), percent: 20, kg: null },
+      ])
+      .execute();
+    expect(await purgeReadings(f.database.db, NOW, 90)).toBe(1);
+    const left = await f.database.db.selectFrom('fill_reading').select('percent').execute();
+    expect(left.map((r) => r.percent)).toEqual([20]);
   });
 });

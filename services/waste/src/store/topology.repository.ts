@@ -116,6 +116,15 @@ export async function insertReading(
     .execute();
 }
 
+/** Deletes fill readings older than the retention (by the city clock); resolves with how many. */
+export async function purgeReadings(db: Db, now: number, retentionDays: number): Promise<number> {
+  const result = await db
+    .deleteFrom('fill_reading')
+    .where('at', '<', new Date(now - retentionDays * 86_400_000))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function insertRejected(
   db: Db,
   r: { receivedAt: number; deviceId: string; metric: string; value: number; reason: string },

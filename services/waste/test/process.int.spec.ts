@@ -99,7 +99,7 @@ afterAll(async () => {
 });
 
 describe('the waste process', () => {
-  it('keeps everything across a SIGKILL', async () => {
+  it('keeps everything across a SIGKILL', { timeout: 180_000 }, async () => {
     const first = startWasteProcess();
     const api = await apiOf(first, ['admin']);
     await api.createVehicle({

@@ -172,7 +172,8 @@ describe('planning', () => {
     // ~6 000 litres on a 2 500 l truck: it unloads at the transfer station on the way.
     expect(route?.visits.some((v) => v.unload)).toBe(true);
     for (const v of route?.visits ?? []) expect(v.loadLitres).toBeLessThanOrEqual(2500 + 1e-6);
-    expect(route?.startTime).toEqual(new Date('2026-12-07T06:00:00Z'));
+    // Not before the 07:00 shift (06:00 UTC); a solver may leave later rather than wait.
+    expect(route?.startTime?.getTime()).toBeGreaterThanOrEqual(Date.parse('2026-12-07T06:00:00Z'));
     expect(route?.visits[0]?.arrivalTime?.getTime()).toBeGreaterThan(
       Date.parse('2026-12-07T06:00:00Z'),
     );
@@ -239,7 +240,7 @@ describe('planning', () => {
       'r1',
     ]);
     expect(plan?.replacesPlanId).toBe(planId);
-    expect(plan?.routes[0]?.startTime?.getTime()).toBe(NOW + 3 * HOUR);
+    expect(plan?.routes[0]?.startTime?.getTime()).toBeGreaterThanOrEqual(NOW + 3 * HOUR);
     const { plan: old } = await viewer.getPlan({ planId });
     const statuses = old?.routes[0]?.visits.filter((v) => v.binId).map((v) => v.status);
     expect(statuses?.filter((s) => s === VisitStatus.VISIT_STATUS_REPLANNED)).toHaveLength(5);

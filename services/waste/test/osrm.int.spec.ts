@@ -91,9 +91,10 @@ describe('travel times from OSRM', () => {
     // depot → p? → p? → depot: three hops of 1 km and 2 min each, 1 min of service per bin.
     expect(plan?.distanceMeters).toBe(3000);
     const route = plan?.routes[0];
-    expect(route?.endTime?.getTime()).toBe(
-      Date.parse('2026-12-07T06:00:00Z') + (3 * 120 + 2 * 60) * 1000,
+    expect((route?.endTime?.getTime() ?? 0) - (route?.startTime?.getTime() ?? 0)).toBe(
+      (3 * 120 + 2 * 60) * 1000,
     );
+    expect(route?.startTime?.getTime()).toBeGreaterThanOrEqual(Date.parse('2026-12-07T06:00:00Z'));
   });
 
   it('falls back to great-circle when OSRM stops answering, and says so', async () => {

@@ -120,8 +120,8 @@ describe('stand-in solver', () => {
       100,
       true,
     );
-    expect(await solveInWorker(problem, { seed: 1, timeLimitMs: 1_000 })).toEqual(
-      solve(problem, { seed: 1, timeLimitMs: 1_000 }),
-    );
+    // An iteration budget, not the clock, bounds the search: deterministic for any solver.
+    const options = { seed: 1, timeLimitMs: 30_000, maxIterations: 200 };
+    expect(await solveInWorker(problem, options)).toEqual(solve(problem, options));
   });
 });

@@ -14,13 +14,20 @@ import {
   BollardCommand as BollardCommandMessage,
 } from '../../proto/gen/slimstad/bollards/v1/control.js';
 import { LampCommand, LampCommandAck } from '../../proto/gen/slimstad/lighting/v1/control.js';
+import { DeviceType } from '../../proto/gen/slimstad/sensor/v1/device.js';
 import {
   DeviceCameOnline as DeviceCameOnlineMessage,
   Reading,
   ReadingRejected as ReadingRejectedMessage,
 } from '../../proto/gen/slimstad/sensor/v1/reading.js';
 import {
+  BinEmptied as BinEmptiedMessage,
+  OverflowRiskRaised as OverflowRiskRaisedMessage,
+  RoutePlanned as RoutePlannedMessage,
+} from '../../proto/gen/slimstad/waste/v1/events.js';
+import {
   AccessRequested,
+  BinEmptied,
   BollardAcknowledged,
   BollardCommanded,
   bollardStreams,
@@ -30,11 +37,15 @@ import {
   LampAcknowledged,
   LampCommanded,
   lightingStreams,
+  OverflowRiskRaised,
+  ReadingBatchRecorded,
   ReadingRecorded,
   ReadingRejected,
   ReadingSubmitted,
+  RoutePlanned,
   SensorReadingsStream,
   sensorStreams,
+  wasteStreams,
 } from '../../proto/src/index.js';
 import { findNatsServer, probeNats } from '../local/lib/nats.mjs';
 import { startChild } from '../local/lib/processes.mjs';
@@ -668,5 +679,120 @@ describe('access_readers', () => {
     await expect(readers.bus.jsm.streams.info('BOLLARD_FIELD')).rejects.toEqual(
       deniedPublish('$JS.API.STREAM.INFO.BOLLARD_FIELD'),
     );
+  });
+});
+
+// Last: it adds consumers and readings the checks above count.
+describe('waste', () => {
+  let waste: Session;
+  beforeAll(async () => {
+    waste = await connectAs('waste');
+  });
+
+  it('starts like the service: declares its stream and SENSOR_READINGS, consumes bin fill readings', async () => {
+    await waste.bus.declareStreams(...wasteStreams, SensorReadingsStream);
+    const received: string[] = [];
+    const consumer = await waste.bus.consume({
+      event: ReadingRecorded,
+      durable: 'waste--fill-readings',
+      subjectFilter: 'sensor.reading.bin_fill.*',
+      handle: (message) => {
+        received.push(`${message.deviceId} ${message.value}`);
+        return ack();
+      },
+    });
+    await ingest.bus.publish(
+      ReadingRecorded,
+      { type: 'bin_fill', device: 'bin-7' },
+      Reading.fromPartial({
+        deviceId: 'bin-7',
+        metric: 'fill_level',
+        value: 64,
+        unit: '%',
+        deviceType: DeviceType.DEVICE_TYPE_BIN_FILL,
+      }),
+      { msgId: 'bin-7:1' },
+    );
+    await vi.waitFor(() => expect(received).toEqual(['bin-7 64']));
+    await consumer.stop();
+  });
+
+  it('publishes overflow risks, planned routes and emptied bins', async () => {
+    await waste.bus.publish(
+      OverflowRiskRaised,
+      { stream: 'glass', bin: 'b-1' },
+      OverflowRiskRaisedMessage.fromPartial({ binId: 'b-1' }),
+      { msgId: 'w1' },
+    );
+    await waste.bus.publish(
+      RoutePlanned,
+      { stream: 'glass' },
+      RoutePlannedMessage.fromPartial({}),
+      {
+        msgId: 'w2',
+      },
+    );
+    await waste.bus.publish(
+      BinEmptied,
+      { bin: 'b-1' },
+      BinEmptiedMessage.fromPartial({ binId: 'b-1' }),
+      { msgId: 'w3' },
+    );
+    expect((await operator.bus.jsm.streams.info('WASTE_EVENTS')).state.messages).toBe(3);
+  });
+
+  it('dead-letters what it cannot handle, as its own durable only', async () => {
+    const before = (await operator.bus.jsm.streams.info(DeadLetterStream.name)).state.messages;
+    const consumer = await waste.bus.consume({
+      event: ReadingBatchRecorded,
+      durable: 'waste--fill-batches',
+      handle: () => deadLetter('poison for the test'),
+    });
+    await ingest.bus.publish(
+      ReadingBatchRecorded,
+      { source: 'tts' },
+      { source: 'tts', batchId: 'b-1', readings: [] },
+      { msgId: 'batch-b-1' },
+    );
+    await vi.waitFor(async () =>
+      expect((await operator.bus.jsm.streams.info(DeadLetterStream.name)).state.messages).toBe(
+        before + 1,
+      ),
+    );
+    await consumer.stop();
+    await expect(
+      waste.bus.consume({ event: ReadingRecorded, durable: 'waste--sneak', handle: ack }),
+    ).rejects.toEqual(deniedPublish('$JS.API.CONSUMER.INFO.SENSOR_READINGS.waste--sneak'));
+  });
+
+  it("cannot publish readings or other services' subjects, nor change or delete streams", async () => {
+    await expect(
+      waste.bus.publish(
+        ReadingRecorded,
+        { type: 'bin_fill', device: 'bin-7' },
+        reading('bin-7', 2n),
+        { msgId: 'forged' },
+      ),
+    ).rejects.toEqual(deniedPublish('sensor.reading.bin_fill.bin-7'));
+    waste.violations.length = 0;
+    waste.nc.publish('lighting.command.park.l-1');
+    waste.nc.publish('bollards.command.z.b');
+    waste.nc.publish('waste.anything.else');
+    waste.nc.publish('deadletter.lighting--presence');
+    await waste.nc.flush();
+    await vi.waitFor(() => expect(waste.violations.length).toBe(4));
+    await expect(
+      waste.bus.jsm.streams.update('SENSOR_READINGS', { max_age: 1_000_000_000 }),
+    ).rejects.toEqual(deniedPublish('$JS.API.STREAM.UPDATE.SENSOR_READINGS'));
+    await expect(waste.bus.jsm.streams.delete('WASTE_EVENTS')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.DELETE.WASTE_EVENTS'),
+    );
+    await expect(
+      waste.bus.consume({ event: LampAcknowledged, durable: 'waste--sneak', handle: ack }),
+    ).rejects.toEqual(deniedPublish('$JS.API.CONSUMER.INFO.LIGHTING_FEEDBACK.waste--sneak'));
+    waste.violations.length = 0;
+    waste.nc.subscribe('waste.>');
+    await waste.nc.flush();
+    await vi.waitFor(() => expect(waste.violations.map((v) => v.subject)).toEqual(['waste.>']));
   });
 });

@@ -17,6 +17,8 @@ import * as deviceModule from '../gen/slimstad/sensor/v1/device.js';
 import { DeviceType } from '../gen/slimstad/sensor/v1/device.js';
 import * as readingModule from '../gen/slimstad/sensor/v1/reading.js';
 import { RejectionReason } from '../gen/slimstad/sensor/v1/reading.js';
+import * as wasteEventsModule from '../gen/slimstad/waste/v1/events.js';
+import { EmptiedBy, VisitStatus, WasteStream } from '../gen/slimstad/waste/v1/waste.js';
 import {
   allEvents,
   allStreams,
@@ -151,6 +153,57 @@ const reading = readingModule.Reading.fromPartial({
   deviceType: DeviceType.DEVICE_TYPE_WATER_LEVEL,
 });
 const samples: Record<string, unknown> = {
+  'slimstad.waste.v1.OverflowRiskRaised': wasteEventsModule.OverflowRiskRaised.fromPartial({
+    binId: 'gm-glass-1',
+    stream: WasteStream.WASTE_STREAM_GLASS,
+    estimatedPercent: 93.5,
+    predictedFullTime: receivedAt,
+    nextVisitTime: new Date('2026-03-15T06:00:00.000Z'),
+    detectTime: observedAt,
+    latitude: 51.0543,
+    longitude: 3.7174,
+  }),
+  'slimstad.waste.v1.RoutePlanned': wasteEventsModule.RoutePlanned.fromPartial({
+    plan: {
+      id: 'plan-20260314T0926-a1b2c3',
+      stream: WasteStream.WASTE_STREAM_GLASS,
+      shiftDate: '2026-03-15',
+      distanceMeters: 12_345.6,
+      matrixSource: 'great-circle (osrm failed: HTTP 503)',
+      createdBy: 'otto',
+      createTime: receivedAt,
+      unassigned: [{ binId: 'far-away', reason: 'no vehicle can take it feasibly (shift end)' }],
+      routes: [
+        {
+          vehicleId: 'glass-1',
+          startTime: observedAt,
+          endTime: receivedAt,
+          distanceMeters: 12_345.6,
+          visits: [
+            {
+              sequence: 1,
+              binId: 'gm-glass-1',
+              arrivalTime: observedAt,
+              departureTime: receivedAt,
+              loadLitres: 2_400,
+              loadKg: 720,
+              status: VisitStatus.VISIT_STATUS_PLANNED,
+            },
+            { sequence: 2, unload: true, arrivalTime: receivedAt, departureTime: receivedAt },
+          ],
+        },
+      ],
+    },
+  }),
+  'slimstad.waste.v1.BinEmptied': wasteEventsModule.BinEmptied.fromPartial({
+    binId: 'gm-glass-1',
+    stream: WasteStream.WASTE_STREAM_GLASS,
+    emptiedBy: EmptiedBy.EMPTIED_BY_TRUCK,
+    vehicleId: 'glass-1',
+    planId: 'plan-20260314T0926-a1b2c3',
+    emptiedTime: receivedAt,
+    fillBeforePercent: 91,
+  }),
   'slimstad.sensor.v1.Reading': reading,
   'slimstad.sensor.v1.ReadingBatch': readingModule.ReadingBatch.fromPartial({
     readings: [reading, { ...reading, sequence: 1n, source: undefined, channel: undefined }],
@@ -330,7 +383,13 @@ const samples: Record<string, unknown> = {
 
 // Every generated message of the event packages, by fully-qualified name.
 const generated = new Map<string, unknown>();
-for (const module of [deviceModule, readingModule, controlModule, bollardControlModule]) {
+for (const module of [
+  deviceModule,
+  readingModule,
+  controlModule,
+  bollardControlModule,
+  wasteEventsModule,
+]) {
   for (const [name, value] of Object.entries(module)) {
     if (typeof value === 'object' && value !== null && 'encode' in value && 'decode' in value) {
       generated.set(`${module.protobufPackage}.${name}`, value);

@@ -10,6 +10,7 @@ import type { EventContract, StreamContract } from './contract.js';
 import { ingestEvents, ingestStreams } from './ingest.js';
 import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
+import { wasteEvents, wasteStreams } from './waste.js';
 
 export * from './bollards.js';
 export * from './bus.js';
@@ -18,6 +19,7 @@ export * from './ingest.js';
 export * from './lighting.js';
 export * from './sensor.js';
 export * from './tokens.js';
+export * from './waste.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -44,6 +46,9 @@ export const protoFiles: readonly string[] = [
   'slimstad/sensor/v1/ingest_service.proto',
   'slimstad/sensor/v1/reading.proto',
   'slimstad/sensor/v1/registry_service.proto',
+  'slimstad/waste/v1/events.proto',
+  'slimstad/waste/v1/waste.proto',
+  'slimstad/waste/v1/waste_service.proto',
 ];
 
 /** Every stream of the contract, including the dead-letter stream. */
@@ -53,6 +58,7 @@ export const allStreams: readonly StreamContract[] = [
   ...ingestStreams,
   ...lightingStreams,
   ...bollardStreams,
+  ...wasteStreams,
 ];
 
 /** Every event of the contract. */
@@ -61,4 +67,5 @@ export const allEvents: readonly EventContract<unknown>[] = [
   ...ingestEvents,
   ...lightingEvents,
   ...bollardEvents,
+  ...wasteEvents,
 ];

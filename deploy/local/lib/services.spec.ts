@@ -17,8 +17,8 @@ function list(value: unknown): string {
 }
 
 describe('loadServices', () => {
-  it('reads the committed list: ingest, lighting, bollards, and the simulator pointed at them', () => {
-    const [ingest, lighting, bollards, simulator, ...rest] = loadServices(
+  it('reads the committed list: ingest, lighting, bollards, waste, and the simulator pointed at them', () => {
+    const [ingest, lighting, bollards, waste, simulator, ...rest] = loadServices(
       fileURLToPath(new URL('../services.json', import.meta.url)),
       '/repo',
     );
@@ -27,15 +27,21 @@ describe('loadServices', () => {
     expect(lighting).toMatchObject({ name: 'lighting', dir: '/repo/services/lighting' });
     expect(bollards).toMatchObject({ name: 'bollards', dir: '/repo/services/bollards' });
     expect(bollards!.env.BOLLARDS_IDENTITY_SECRET?.length).toBeGreaterThanOrEqual(32);
+    expect(waste).toMatchObject({
+      name: 'waste',
+      dir: '/repo/services/waste',
+      grpcPort: 50055,
+      opsPort: 9468,
+    });
     expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });
     // Lighting starts before the simulator, which seeds the demo lamps through its API.
     expect(simulator!.env.LIGHTING_GRPC_ADDRESS).toBe(`127.0.0.1:${lighting!.grpcPort}`);
     // …and the demo bollards through bollards' API, its reader gateway hashing with the same secret.
     expect(simulator!.env.BOLLARDS_GRPC_ADDRESS).toBe(`127.0.0.1:${bollards!.grpcPort}`);
     expect(simulator!.env.BOLLARDS_IDENTITY_SECRET).toBe(bollards!.env.BOLLARDS_IDENTITY_SECRET);
-    const all = [ingest, lighting, bollards, simulator];
-    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(4);
-    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(4);
+    const all = [ingest, lighting, bollards, waste, simulator];
+    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(5);
+    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(5);
     // The simulator reaches ingest's gRPC port and HTTP edge with ingest's tts secret.
     expect(simulator!.env.INGEST_GRPC_ADDRESS).toBe(`127.0.0.1:${ingest!.grpcPort}`);
     expect(simulator!.env.INGEST_TTS_WEBHOOK_URL).toBe(

@@ -12,6 +12,7 @@ import { quarantine } from './quarantine.js';
 import { readings } from './readings.js';
 import { services } from './services.js';
 import { token } from './token.js';
+import { waste } from './waste.js';
 
 export interface CliCommand {
   register(program: Command, cli: Cli): void;
@@ -26,4 +27,5 @@ export const commands: readonly CliCommand[] = [
   quarantine,
   lighting,
   bollards,
+  waste,
 ];

@@ -119,7 +119,6 @@ export class Search {
 
   run(opts: SearchOptions): SearchResult {
     const t0 = performance.now();
-    const deadline = t0 + opts.timeLimitMs;
     const maxIt = opts.maxIterations ?? Number.POSITIVE_INFINITY;
     // Construction: best insertion, farthest customers first, no blinks.
     this.removedCount = 0;
@@ -131,28 +130,22 @@ export class Search {
     this.iter = 0;
     this.recreate();
     this.blink = BLINK_RATE;
-    let cur = this.total();
-    const constructionCost = cur;
-    let best = cur;
+    const constructionCost = this.total();
+    let best = constructionCost;
     let bestRoutes = this.snapshot();
-    const { t0: T0, tf: Tf } = this.temperatures();
+    const progress = (it: number): number =>
+      Number.isFinite(maxIt) ? it / maxIt : (performance.now() - t0) / opts.timeLimitMs;
     let it = 0;
+    let cur = constructionCost;
+    const { t0: T0, tf: Tf } = this.temperatures();
     if (this.n > 0)
       while (it < maxIt) {
-        const now = performance.now();
-        if (now >= deadline) break;
-        const frac = Number.isFinite(maxIt) ? it / maxIt : (now - t0) / opts.timeLimitMs;
-        const T = T0 * (Tf / T0) ** frac;
+        const p = progress(it);
+        if (p >= 1) break;
+        const T = T0 * (Tf / T0) ** p;
         it++;
-        this.iter = it;
-        this.touchedCount = 0;
-        this.bPool.set(this.pool.subarray(0, this.poolSize));
-        this.bPoolSize = this.poolSize;
+        this.beginIteration(it);
         this.ruin();
-        // The pool (unfittable so far) is retried every iteration.
-        for (let i = 0; i < this.poolSize; i++) this.removed[this.removedCount++] = this.pool[i]!;
-        this.poolSize = 0;
-        this.orderRemoved();
         this.recreate();
         const cand = this.total();
         if (cand < cur - T * Math.log(this.rng.next())) {
@@ -170,6 +163,13 @@ export class Search {
       constructionCost,
       iterations: it,
     };
+  }
+
+  private beginIteration(it: number): void {
+    this.iter = it;
+    this.touchedCount = 0;
+    this.bPool.set(this.pool.subarray(0, this.poolSize));
+    this.bPoolSize = this.poolSize;
   }
 
   private temperatures(): { t0: number; tf: number } {
@@ -273,8 +273,17 @@ export class Search {
 
   // ---- Ruin ----
 
+  /** Removes strings around a random seed customer, then adds the pool (customers that did
+   *  not fit so far, retried every iteration) and orders the lot for recreation. */
   private ruin(): void {
     this.removedCount = 0;
+    this.removeStrings();
+    for (let i = 0; i < this.poolSize; i++) this.removed[this.removedCount++] = this.pool[i]!;
+    this.poolSize = 0;
+    this.orderRemoved();
+  }
+
+  private removeStrings(): void {
     let assigned = 0;
     let used = 0;
     for (let r = 0; r < this.R; r++)
@@ -416,8 +425,8 @@ export class Search {
         this.seenAt[r] = stamp;
         best = this.evalRoute(r, c, best);
       }
-      if (this.insR < 0 && !m.fast) {
-        // Rich constraints can rule out every neighbour's route: try all used routes.
+      if (this.insR < 0) {
+        // Capacity or rich constraints can rule out every neighbour's route: try all used routes.
         for (let r = 0; r < this.R; r++) {
           if (this.len[r] === 0 || this.seenAt[r] === stamp) continue;
           this.seenAt[r] = stamp;
@@ -473,11 +482,12 @@ export class Search {
     let prevLoc = m.vStart[r]!;
     for (let p = 0; p <= l; p++) {
       const nextLoc = p < l ? m.nodeLoc[this.nodes[b + p]!]! : m.vEnd[r]!;
-      // Cheap bound first: the detour alone (exact without windows or unloads).
+      // Cheap bound first: the detour alone (a lower bound without unloads when travel times
+      // obey the triangle inequality; with unloads a heuristic filter).
       const detour =
         dist[prevLoc * L + cl]! + dist[cl * L + nextLoc]! - dist[prevLoc * L + nextLoc]!;
       prevLoc = nextLoc;
-      if (detour >= best && m.vUnloads[r]!.length === 0) continue;
+      if (detour >= best) continue;
       const delta = simulate(m, r, this.nodes, b, l, c, p) - base;
       if (delta < best && (this.blink === 0 || this.rng.next() >= this.blink)) {
         best = delta;

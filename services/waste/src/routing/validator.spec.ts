@@ -186,7 +186,7 @@ describe('validateSolution', () => {
     ],
     [
       'serving before the window opens',
-      (s) => {
+      () => {
         problem.stops[0]!.window = { start: 15, end: 100 };
       },
       /before its window opens/,

@@ -3,6 +3,8 @@
 // blinks, accept by simulated annealing — with granular insertion (only routes holding one of
 // a customer's nearest neighbours, plus one empty vehicle per class). Everything is typed
 // arrays and index loops: the inner loops allocate nothing.
+
+import { polish } from './local-search.js';
 import { type Model, simulate } from './model.js';
 import { Rng } from './rng.js';
 
@@ -15,6 +17,8 @@ const SPLIT_DEPTH = 0.5;
 const BLINK_RATE = 0.01;
 /** Routes examined per insertion: those of the customer's nearest neighbours. */
 const INSERTION_NEIGHBOURS = 40;
+/** Share of a time limit kept for the final descent (pure CVRP). */
+const POLISH_SHARE = 0.03;
 
 export interface SearchOptions {
   seed: number;
@@ -72,6 +76,7 @@ export class Search {
   private readonly emptyHint: Int32Array;
   private readonly classRoutes: Int32Array[];
   private blink = BLINK_RATE;
+  private searching = false;
   private insR = -1;
   private insP = -1;
 
@@ -130,6 +135,7 @@ export class Search {
     this.iter = 0;
     this.recreate();
     this.blink = BLINK_RATE;
+    this.searching = true;
     const constructionCost = this.total();
     let best = constructionCost;
     let bestRoutes = this.snapshot();
@@ -138,9 +144,11 @@ export class Search {
     let it = 0;
     let cur = constructionCost;
     const { t0: T0, tf: Tf } = this.temperatures();
+    // Under a time limit the pure-CVRP polish gets the last few per cent of it.
+    const end = this.m.fast && !Number.isFinite(maxIt) ? 1 - POLISH_SHARE : 1;
     if (this.n > 0)
       while (it < maxIt) {
-        const p = progress(it);
+        const p = progress(it) / end;
         if (p >= 1) break;
         const T = T0 * (Tf / T0) ** p;
         it++;
@@ -156,6 +164,11 @@ export class Search {
           }
         } else this.undo();
       }
+    if (this.m.fast && this.n > 0) {
+      polish(this.m, bestRoutes.routes, t0 + opts.timeLimitMs);
+      best = bestRoutes.unassigned.length * this.m.unassignedPenalty;
+      for (const route of bestRoutes.routes) best += this.distanceOf(route);
+    }
     return {
       routes: bestRoutes.routes,
       unassigned: bestRoutes.unassigned,
@@ -163,6 +176,18 @@ export class Search {
       constructionCost,
       iterations: it,
     };
+  }
+
+  private distanceOf(route: number[]): number {
+    const N = this.n + 1;
+    const D = this.m.D;
+    let prev = 0;
+    let s = 0;
+    for (const c of route) {
+      s += D[prev * N + c]!;
+      prev = c;
+    }
+    return route.length > 0 ? s + D[prev * N]! : 0;
   }
 
   private beginIteration(it: number): void {
@@ -425,8 +450,9 @@ export class Search {
         this.seenAt[r] = stamp;
         best = this.evalRoute(r, c, best);
       }
-      if (this.insR < 0) {
-        // Capacity or rich constraints can rule out every neighbour's route: try all used routes.
+      if (this.insR < 0 && (this.searching || !m.fast)) {
+        // Capacity or rich constraints can rule out every neighbour's route: try all used
+        // routes (not while building pure-CVRP routes: far-fetched insertions make a poor start).
         for (let r = 0; r < this.R; r++) {
           if (this.len[r] === 0 || this.seenAt[r] === stamp) continue;
           this.seenAt[r] = stamp;

@@ -220,7 +220,7 @@ describe('solve on waste-collection problems', () => {
         for (const r of s.routes) {
           const cap = problem.vehicles.find((v) => v.id === r.vehicleId)!.capacity;
           for (const v of r.visits)
-            v.loadAfter.forEach((q, d) => expect(q).toBeLessThanOrEqual(cap[d]!));
+            for (const [d, q] of v.loadAfter.entries()) expect(q).toBeLessThanOrEqual(cap[d]!);
         }
         expect(s.cost).toBeLessThanOrEqual(s.stats!.constructionCost * (1 + 1e-12)); // summation order
       }),

@@ -283,16 +283,7 @@ export function simulate(
       if (load[d]! + m.demand[db + d]! > m.vCap[capBase + d]!) over = true;
     if (over) {
       if (nu === 0 || !loaded) return Number.POSITIVE_INFINITY;
-      let bu = -1;
-      let bd = Number.POSITIVE_INFINITY;
-      for (let j = 0; j < nu; j++) {
-        const u = unloads[j]!;
-        const x = dist[loc * L + u]! + dist[u * L + cl]!;
-        if (x < bd) {
-          bd = x;
-          bu = u;
-        }
-      }
+      const bu = bestUnload(m, unloads, loc, cl);
       const arrival = t + dur[loc * L + bu]!;
       distance += dist[loc * L + bu]!;
       t = arrival + m.vUnloadSec[v]!;
@@ -333,16 +324,7 @@ export function simulate(
   }
   const end = m.vEnd[v]!;
   if (nu > 0 && loaded) {
-    let bu = -1;
-    let bd = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < nu; j++) {
-      const u = unloads[j]!;
-      const x = dist[loc * L + u]! + dist[u * L + end]!;
-      if (x < bd) {
-        bd = x;
-        bu = u;
-      }
-    }
+    const bu = bestUnload(m, unloads, loc, end);
     const arrival = t + dur[loc * L + bu]!;
     distance += dist[loc * L + bu]!;
     t = arrival + m.vUnloadSec[v]!;
@@ -359,6 +341,22 @@ export function simulate(
     out.end = t;
   }
   return distance + m.latePenalty * late;
+}
+
+/** The unload location that adds the least distance between `from` and `to`. */
+function bestUnload(m: Model, unloads: Int32Array, from: number, to: number): number {
+  const { dist, L } = m;
+  let best = unloads[0]!;
+  let bestDist = Number.POSITIVE_INFINITY;
+  for (let j = 0; j < unloads.length; j++) {
+    const u = unloads[j]!;
+    const x = dist[from * L + u]! + dist[u * L + to]!;
+    if (x < bestDist) {
+      bestDist = x;
+      best = u;
+    }
+  }
+  return best;
 }
 
 function unloadVisit(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { euclidean } from './fixtures/geometry.js';
 import { solveInWorker } from './solve-in-worker.js';
 import { solve } from './solver.js';
 import type { RoutingProblem, RoutingSolution } from './types.js';
@@ -12,19 +13,8 @@ function problem(): RoutingProblem {
     [900, 100],
   ];
   for (let i = 0; i < 60; i++) pts.push([(i * 7919) % 1000, (i * 104_729) % 997]);
-  const L = pts.length;
-  const distances = new Float64Array(L * L);
-  const durations = new Float64Array(L * L);
-  for (let a = 0; a < L; a++)
-    for (let b = 0; b < L; b++) {
-      const d = Math.hypot(pts[a]![0] - pts[b]![0], pts[a]![1] - pts[b]![1]);
-      distances[a * L + b] = d;
-      durations[a * L + b] = d / 8;
-    }
   return {
-    distances,
-    durations,
-    locationCount: L,
+    ...euclidean(pts, 8),
     latePenaltyPerSecond: 1,
     stops: Array.from({ length: 60 }, (_, i) => ({
       id: `bin${i}`,

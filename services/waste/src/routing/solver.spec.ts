@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { euclidean } from './fixtures/geometry.js';
 import { solve } from './solver.js';
 import type { RoutingProblem, RoutingSolution } from './types.js';
 import { validateSolution } from './validator.js';
@@ -11,19 +12,6 @@ const budget = (seed: number, maxIterations: number) => ({
   maxIterations,
 });
 const withoutStats = ({ stats: _stats, ...rest }: RoutingSolution) => rest;
-
-function euclidean(points: [number, number][], speed: number) {
-  const L = points.length;
-  const distances = new Float64Array(L * L);
-  const durations = new Float64Array(L * L);
-  for (let a = 0; a < L; a++)
-    for (let b = 0; b < L; b++) {
-      const d = Math.hypot(points[a]![0] - points[b]![0], points[a]![1] - points[b]![1]);
-      distances[a * L + b] = d;
-      durations[a * L + b] = d / speed;
-    }
-  return { distances, durations, locationCount: L };
-}
 
 const point = fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 }));
 
@@ -118,6 +106,15 @@ const cvrpArb = (maxCustomers: number) =>
         capacity,
       ),
     );
+
+/** One small van for an hour. */
+const van = {
+  id: 'van',
+  capacity: [10],
+  startLocation: 0,
+  endLocation: 0,
+  shift: { start: 0, end: 3600 },
+};
 
 const routesOf = (s: RoutingSolution) => s.routes.map((r) => r.visits.map((v) => Number(v.stopId)));
 
@@ -292,15 +289,7 @@ describe('solve on waste-collection problems', () => {
         { id: 'a', location: 2, demand: [8], serviceSeconds: 0 },
         { id: 'b', location: 3, demand: [8], serviceSeconds: 0 },
       ],
-      vehicles: [
-        {
-          id: 'van',
-          capacity: [10],
-          startLocation: 0,
-          endLocation: 0,
-          shift: { start: 0, end: 3600 },
-        },
-      ],
+      vehicles: [van],
     };
     const s = solve(problem, budget(1, 100));
     expect(validateSolution(problem, s)).toEqual([]);
@@ -331,15 +320,7 @@ describe('solve on waste-collection problems', () => {
           window: { start: 0, end: 40, soft: true },
         },
       ],
-      vehicles: [
-        {
-          id: 'van',
-          capacity: [10],
-          startLocation: 0,
-          endLocation: 0,
-          shift: { start: 0, end: 3600 },
-        },
-      ],
+      vehicles: [van],
     };
     const s = solve(problem, budget(1, 10));
     expect(s.unassigned).toEqual([]);

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { euclidean } from './fixtures/geometry.js';
 import { solve } from './solver.js';
 import type { RoutingProblem, RoutingSolution } from './types.js';
 import { validateSolution } from './validator.js';
 
 // A street on a line: locations at x = 0 (depot), 100, 200, 300 (transfer station); 10 m/s.
-const xs = [0, 100, 200, 300];
-const L = xs.length;
-const distances = new Float64Array(L * L);
-const durations = new Float64Array(L * L);
-for (let a = 0; a < L; a++)
-  for (let b = 0; b < L; b++) {
-    distances[a * L + b] = Math.abs(xs[a]! - xs[b]!);
-    durations[a * L + b] = Math.abs(xs[a]! - xs[b]!) / 10;
-  }
+const street = euclidean(
+  [0, 100, 200, 300].map((x): [number, number] => [x, 0]),
+  10,
+);
 const problem: RoutingProblem = {
-  distances,
-  durations,
-  locationCount: L,
+  ...street,
   latePenaltyPerSecond: 2,
   stops: [
     { id: 'a', location: 1, demand: [6, 50], serviceSeconds: 10, window: { start: 0, end: 100 } },

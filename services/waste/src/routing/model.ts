@@ -261,12 +261,19 @@ export function simulate(
   const nu = unloads.length;
   const capBase = v * dims;
   load.fill(0);
-  let t = m.vShiftStart[v]!;
   let loc = m.vStart[v]!;
+  const total = ins > 0 ? len + 1 : len;
+  // Leave late enough not to wait at the first stop's window: the rest of the day is the
+  // same, and the route's duration (limited by maxDurationSeconds) is shorter.
+  let t = m.vShiftStart[v]!;
+  if (total > 0) {
+    const first = ins > 0 && insPos === 0 ? ins : seq[base]!;
+    if (m.hasWindow[first]) t = Math.max(t, m.twStart[first]! - dur[loc * L + m.nodeLoc[first]!]!);
+  }
+  const departure = t;
   let distance = 0;
   let late = 0;
   let loaded = false;
-  const total = ins > 0 ? len + 1 : len;
   for (let i = 0; i < total; i++) {
     const c =
       ins > 0
@@ -333,11 +340,11 @@ export function simulate(
   }
   t += dur[loc * L + end]!;
   distance += dist[loc * L + end]!;
-  if (t > m.vShiftEnd[v]! || t - m.vShiftStart[v]! > m.vMaxDur[v]!) return Number.POSITIVE_INFINITY;
+  if (t > m.vShiftEnd[v]! || t - departure > m.vMaxDur[v]!) return Number.POSITIVE_INFINITY;
   if (out) {
     out.distance = distance;
     out.late = late;
-    out.start = m.vShiftStart[v]!;
+    out.start = departure;
     out.end = t;
   }
   return distance + m.latePenalty * late;

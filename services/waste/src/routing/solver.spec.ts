@@ -329,6 +329,32 @@ describe('solve on waste-collection problems', () => {
     expect(validateSolution(problem, s)).toEqual([]);
   });
 
+  it('leaves the depot late rather than wait out a window against the duration limit', () => {
+    const problem: RoutingProblem = {
+      ...euclidean(
+        [
+          [0, 0],
+          [1000, 0],
+        ],
+        10,
+      ),
+      stops: [
+        {
+          id: 'later',
+          location: 1,
+          demand: [1],
+          serviceSeconds: 60,
+          window: { start: 5000, end: 5100 },
+        },
+      ],
+      vehicles: [{ ...van, shift: { start: 0, end: 10_000 }, maxDurationSeconds: 1000 }],
+    };
+    const s = solve(problem, budget(1, 10));
+    expect(validateSolution(problem, s)).toEqual([]);
+    expect(s.unassigned).toEqual([]);
+    expect(s.routes[0]).toMatchObject({ start: 4900, end: 5160, duration: 260 });
+  });
+
   it('stops at its time limit without an iteration budget', () => {
     const problem = cvrpToProblem(
       randomCvrp(

@@ -76,6 +76,9 @@ export class Search {
   private readonly emptyHint: Int32Array;
   private readonly classRoutes: Int32Array[];
   private blink = BLINK_RATE;
+  /** Evaluate only positions beside one of the customer's marked neighbours. */
+  private granular = false;
+  private readonly nearMark: Int32Array;
   private searching = false;
   private insR = -1;
   private insP = -1;
@@ -103,6 +106,7 @@ export class Search {
     this.removed = new Int32Array(this.n + 1);
     this.ruinedAt = new Int32Array(this.R).fill(-1);
     this.seenAt = new Int32Array(this.R);
+    this.nearMark = new Int32Array(this.n + 1);
     this.sortKey = new Float64Array(this.n + 1);
     this.demandKey = new Float64Array(this.n + 1);
     this.depotKey = new Float64Array(this.n + 1);
@@ -444,6 +448,9 @@ export class Search {
       const stamp = this.seenStamp;
       let best = Number.POSITIVE_INFINITY;
       this.insR = -1;
+      // Rich problems: first only positions next to a neighbour (or a route's ends).
+      this.granular = !m.fast;
+      for (let k = 0; k < K; k++) this.nearMark[m.neighbours[c * m.K + k]!] = stamp;
       for (let k = 0; k < K; k++) {
         const r = this.routeOf[m.neighbours[c * m.K + k]!]!;
         if (r < 0 || this.seenAt[r] === stamp) continue;
@@ -452,9 +459,11 @@ export class Search {
       }
       if (this.insR < 0 && (this.searching || !m.fast)) {
         // Capacity or rich constraints can rule out every neighbour's route: try all used
-        // routes (not while building pure-CVRP routes: far-fetched insertions make a poor start).
+        // routes at every position (not while building pure-CVRP routes: far-fetched
+        // insertions make a poor start).
+        this.granular = false;
         for (let r = 0; r < this.R; r++) {
-          if (this.len[r] === 0 || this.seenAt[r] === stamp) continue;
+          if (this.len[r] === 0 || (this.seenAt[r] === stamp && m.fast)) continue;
           this.seenAt[r] = stamp;
           best = this.evalRoute(r, c, best);
         }
@@ -514,6 +523,14 @@ export class Search {
         dist[prevLoc * L + cl]! + dist[cl * L + nextLoc]! - dist[prevLoc * L + nextLoc]!;
       prevLoc = nextLoc;
       if (detour >= best) continue;
+      if (this.granular && p > 0 && p < l) {
+        const mark = this.seenStamp;
+        if (
+          this.nearMark[this.nodes[b + p - 1]!] !== mark &&
+          this.nearMark[this.nodes[b + p]!] !== mark
+        )
+          continue;
+      }
       const delta = simulate(m, r, this.nodes, b, l, c, p) - base;
       if (delta < best && (this.blink === 0 || this.rng.next() >= this.blink)) {
         best = delta;

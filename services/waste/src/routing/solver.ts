@@ -23,7 +23,8 @@ export function solve(problem: RoutingProblem, options: SolveOptions): RoutingSo
   const search = new Search(m, excluded, options.seed);
   const found = search.run({
     seed: options.seed,
-    timeLimitMs: Math.max(1, options.timeLimitMs - (performance.now() - started)),
+    // 1 % of the limit is kept for checking the problem and writing out the plans.
+    timeLimitMs: Math.max(1, options.timeLimitMs * 0.99 - (performance.now() - started)),
     ...(options.maxIterations !== undefined ? { maxIterations: options.maxIterations } : {}),
   });
   for (const c of found.unassigned)

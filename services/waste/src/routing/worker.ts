@@ -1,7 +1,14 @@
-// STAND-IN worker of `solveInWorker` (see index.ts): solves the problem it is given and posts
-// the solution back.
+// Worker-thread entry: solves the problem it is given and posts the solution back.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type RoutingProblem, type SolveOptions, solve } from './index.js';
+import { solve } from './solver.js';
+import type { RoutingProblem, SolveOptions } from './types.js';
 
 const { problem, options } = workerData as { problem: RoutingProblem; options: SolveOptions };
-parentPort?.postMessage(solve(problem, options));
+try {
+  parentPort!.postMessage({ ok: true, solution: solve(problem, options) });
+} catch (error) {
+  parentPort!.postMessage({
+    ok: false,
+    message: error instanceof Error ? error.message : String(error),
+  });
+}

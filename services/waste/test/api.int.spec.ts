@@ -174,7 +174,10 @@ describe('roles', () => {
     // pmd-1 was marked must-visit, so the plan visits it; re-planning it is an operator's call.
     const { plans } = await viewer.listPlans({ stream: PMD, page: undefined });
     expect(plans).toHaveLength(1);
-    expect(plans[0]?.routes[0]?.visits.map((v) => v.binId)).toEqual(['pmd-1']);
+    expect(plans[0]?.routes[0]?.visits.map((v) => (v.unload ? 'unload' : v.binId))).toEqual([
+      'pmd-1',
+      'unload',
+    ]);
     // It was confirmed emptied above: nothing remains to re-plan.
     const nothing = await operator
       .replanRemaining({ planId: plans[0]?.id ?? '', timeLimitMs: 0 })

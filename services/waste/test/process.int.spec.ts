@@ -147,7 +147,11 @@ describe('the waste process', () => {
       timeLimitMs: 2_000,
       seed: 0,
     });
-    expect(plan?.routes[0]?.visits.map((v) => v.binId)).toEqual(['g1']);
+    // The bin, then the unload before going home.
+    expect(plan?.routes[0]?.visits.map((v) => (v.unload ? 'unload' : v.binId))).toEqual([
+      'g1',
+      'unload',
+    ]);
     const before = await api.getBin({ binId: 'g1' });
 
     first.child.kill('SIGKILL');

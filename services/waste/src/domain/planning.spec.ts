@@ -189,10 +189,12 @@ describe('problem and routes', () => {
     expect(validateSolution(problem, solution)).toEqual([]);
     const { routes, unassigned } = routesFromSolution(solution, DAY0);
     expect(unassigned).toEqual([]);
-    // 2000 l on board + 540 l of x > 2500 l: it unloads before x; the carried stop is not shown.
+    // 2000 l on board + 540 l of x > 2500 l: it unloads before x, and again before going home
+    // (trucks return empty); the carried stop is not shown.
     expect(routes[0]?.visits.map((v) => [v.sequence, v.unload, v.binId])).toEqual([
       [1, true, undefined],
       [2, false, 'x'],
+      [3, true, undefined],
     ]);
   });
 });

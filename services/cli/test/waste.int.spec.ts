@@ -190,7 +190,12 @@ describe('slimstad waste', () => {
       await operator('waste', 'plan', '--stream', 'glass', '--date', '2026-12-07', '-o', 'json'),
     );
     expect(plan.routes[0].vehicleId).toBe('glass-1');
-    expect(plan.routes[0].visits.map((v: { binId: string }) => v.binId)).toEqual(['g2']);
+    // The bin, then the unload before going home.
+    expect(
+      plan.routes[0].visits.map((v: { binId?: string; unload?: boolean }) =>
+        v.unload ? 'unload' : v.binId,
+      ),
+    ).toEqual(['g2', 'unload']);
     const list = await viewer('waste', 'routes', '--stream', 'glass');
     expect(list.stdout).toMatch(
       new RegExp(`${plan.id}\\s+glass\\s+2026-12-07\\s+1\\s+1\\s+0\\s+[\\d.]+ km\\s+great-circle`),

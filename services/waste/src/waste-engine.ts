@@ -617,6 +617,8 @@ export class WasteEngine {
     const solution: RoutingSolution = await solveInWorker(problem, {
       seed: input.seed || 1,
       timeLimitMs: input.timeLimitMs || settings.solveTimeLimitMs,
+      // A day's plan settles long before the limit when it is small: stop when it has.
+      stallIterations: 5_000 + 100 * problem.stops.length,
     });
     this.m.solve.observe({ stream: input.stream }, (performance.now() - started) / 1000);
     const problems = validateSolution(problem, solution);

@@ -24,6 +24,7 @@ export interface SearchOptions {
   seed: number;
   timeLimitMs: number;
   maxIterations?: number;
+  stallIterations?: number;
 }
 
 export interface SearchResult {
@@ -146,6 +147,8 @@ export class Search {
     const progress = (it: number): number =>
       Number.isFinite(maxIt) ? it / maxIt : (performance.now() - t0) / opts.timeLimitMs;
     let it = 0;
+    let lastBetter = 0;
+    const stall = opts.stallIterations ?? Number.POSITIVE_INFINITY;
     let cur = constructionCost;
     const { t0: T0, tf: Tf } = this.temperatures();
     // Under a time limit the pure-CVRP polish gets the last few per cent of it.
@@ -153,7 +156,7 @@ export class Search {
     if (this.n > 0)
       while (it < maxIt) {
         const p = progress(it) / end;
-        if (p >= 1) break;
+        if (p >= 1 || it - lastBetter >= stall) break;
         const T = T0 * (Tf / T0) ** p;
         it++;
         this.beginIteration(it);
@@ -164,6 +167,7 @@ export class Search {
           cur = cand;
           if (cand < best) {
             best = cand;
+            lastBetter = it;
             bestRoutes = this.snapshot();
           }
         } else this.undo();

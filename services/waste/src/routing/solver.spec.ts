@@ -372,6 +372,28 @@ describe('solve on waste-collection problems', () => {
     expect(s.stats!.iterations).toBeGreaterThan(0);
   });
 
+  it('stops early once nothing better turns up for the stall budget, with the same plan', () => {
+    const problem = cvrpToProblem(
+      randomCvrp(
+        [
+          [0, 0],
+          [10, 0],
+          [0, 10],
+          [10, 10],
+        ],
+        [1, 1, 1],
+        2,
+      ),
+    );
+    // An hour's limit, but three customers settle at once: the stall ends the search.
+    const s = solve(problem, { seed: 1, timeLimitMs: 3_600_000, stallIterations: 200 });
+    expect(s.stats!.iterations).toBeLessThanOrEqual(200);
+    expect(s.cost).toBe(solve(problem, budget(1, 5_000)).cost);
+    expect(() => solve(problem, { seed: 1, timeLimitMs: 10, stallIterations: 0 })).toThrow(
+      /stallIterations must be >= 1/,
+    );
+  });
+
   it('names what is wrong with a bad problem', () => {
     const base: RoutingProblem = {
       ...euclidean(

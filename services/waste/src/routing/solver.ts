@@ -10,6 +10,8 @@ export function solve(problem: RoutingProblem, options: SolveOptions): RoutingSo
   if (!(options.timeLimitMs > 0)) throw new Error('timeLimitMs must be positive');
   if (options.maxIterations !== undefined && !(options.maxIterations >= 0))
     throw new Error('maxIterations must be >= 0');
+  if (options.stallIterations !== undefined && !(options.stallIterations >= 1))
+    throw new Error('stallIterations must be >= 1');
   const m = compile(problem);
   const excluded = new Uint8Array(m.n + 1);
   const reasons = new Map<number, string>();
@@ -26,6 +28,7 @@ export function solve(problem: RoutingProblem, options: SolveOptions): RoutingSo
     // 1 % of the limit is kept for checking the problem and writing out the plans.
     timeLimitMs: Math.max(1, options.timeLimitMs * 0.99 - (performance.now() - started)),
     ...(options.maxIterations !== undefined ? { maxIterations: options.maxIterations } : {}),
+    ...(options.stallIterations !== undefined ? { stallIterations: options.stallIterations } : {}),
   });
   for (const c of found.unassigned)
     reasons.set(

@@ -46,6 +46,11 @@ export interface SolveOptions {
   timeLimitMs: number;
   /** For deterministic tests independent of machine speed. */
   maxIterations?: number;
+  /**
+   * Stops once this many iterations in a row found nothing better (a small day's plan is
+   * settled long before its time limit; operators should not wait for the clock).
+   */
+  stallIterations?: number;
 }
 
 export interface PlannedVisit {

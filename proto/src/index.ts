@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { bollardEvents, bollardStreams } from './bollards.js';
 import { DeadLetterStream } from './bus.js';
 import type { EventContract, StreamContract } from './contract.js';
+import { federationEvents, federationStreams } from './federation.js';
 import { ingestEvents, ingestStreams } from './ingest.js';
 import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
@@ -14,6 +15,7 @@ import { sensorEvents, sensorStreams } from './sensor.js';
 export * from './bollards.js';
 export * from './bus.js';
 export * from './contract.js';
+export * from './federation.js';
 export * from './ingest.js';
 export * from './lighting.js';
 export * from './sensor.js';
@@ -37,6 +39,8 @@ export const protoFiles: readonly string[] = [
   'slimstad/bollards/v1/bollards_service.proto',
   'slimstad/bollards/v1/control.proto',
   'slimstad/common/v1/common.proto',
+  'slimstad/federation/v1/federation.proto',
+  'slimstad/federation/v1/federation_service.proto',
   'slimstad/lighting/v1/control.proto',
   'slimstad/lighting/v1/lighting.proto',
   'slimstad/lighting/v1/lighting_service.proto',
@@ -53,6 +57,7 @@ export const allStreams: readonly StreamContract[] = [
   ...ingestStreams,
   ...lightingStreams,
   ...bollardStreams,
+  ...federationStreams,
 ];
 
 /** Every event of the contract. */
@@ -61,4 +66,5 @@ export const allEvents: readonly EventContract<unknown>[] = [
   ...ingestEvents,
   ...lightingEvents,
   ...bollardEvents,
+  ...federationEvents,
 ];

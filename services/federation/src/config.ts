@@ -21,7 +21,7 @@ export const federationConfigSchema = z.object({
   FEDERATION_REGION_FILE: z.string().optional(),
   /** Real ms between link checks. */
   FEDERATION_LINK_CHECK_MS: millis.default(5_000),
-  /** Clock ms a source may hold messages without moving before it is reported stalled. */
+  /** Real ms a source may hold messages without moving before it is reported stalled. */
   FEDERATION_STALL_AFTER_MS: millis.default(60_000),
   /** Clock ms after a window's end before its aggregate is shared (readings arriving late). */
   FEDERATION_WINDOW_GRACE_MS: millis.default(60_000),

@@ -69,7 +69,7 @@ export interface FederationSettings {
   federated: boolean;
   /** Real ms between link checks. */
   linkCheckMs: number;
-  /** Clock ms a source may hold messages without moving before it counts as stalled. */
+  /** Real ms a source may hold messages without moving before it counts as stalled. */
   stallAfterMs: number;
   /** Clock ms after a window's end before it is emitted (late readings still count). */
   windowGraceMs: number;
@@ -150,7 +150,7 @@ export async function startFederation(deps: {
   ]);
   const activityGauge = metrics.gauge(
     'last_activity_timestamp_seconds',
-    'When a source last moved (clock seconds)',
+    'When a source last moved (unix seconds)',
     ['neighbour', 'stream', 'direction'],
   );
   const linkUp = metrics.gauge('link_up', '1 when the link to the neighbour is up', ['neighbour']);
@@ -299,7 +299,6 @@ export async function startFederation(deps: {
   ];
 
   // What neighbours send: counted per neighbour and stream, for the operators and metrics.
-  const lastReceived = new Map<string, number>();
   if (settings.federated) {
     consumers.push(
       await bus.consume({
@@ -308,7 +307,6 @@ export async function startFederation(deps: {
         handle: (_m, d) => {
           const [, neighbour = '?', stream = '?'] = d.subject.split('.');
           received.inc({ neighbour, stream });
-          lastReceived.set(`${neighbour}.${stream}`, clock.now());
           return ack();
         },
       }),
@@ -330,7 +328,8 @@ export async function startFederation(deps: {
 
   async function checkLinks(): Promise<void> {
     if (!settings.federated) return;
-    const now = clock.now();
+    // Links are watched in real time: transport delays are real, whatever the city's clock.
+    const now = Date.now();
     hubJsm ??= await hubManager(bus.nc);
     try {
       await hubJsm.getAccountInfo();
@@ -452,9 +451,9 @@ export async function startFederation(deps: {
           reason: worst?.reason ?? '',
           stream: state === 'stalled' ? (worst?.stream ?? '') : '',
           lagMessages: BigInt(worst?.lag ?? 0),
-          observedAt: new Date(clock.now()),
+          observedAt: new Date(),
         },
-        { msgId: `link:${city}:${neighbour}:${clock.now()}:${transitions}` },
+        { msgId: `link:${city}:${neighbour}:${Date.now()}:${transitions}` },
       );
       states.set(neighbour, { state, transitions });
       log.warn(
@@ -473,21 +472,34 @@ export async function startFederation(deps: {
     for (const w of aggregator.takeClosed(clock.now())) await publishWindow(w);
   }
 
-  let busy = false;
-  const guarded = (what: string, f: () => Promise<void>) => async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      await f();
-    } catch (error) {
-      log.warn({ err: error }, `${what} failed`);
-    } finally {
-      busy = false;
-    }
+  // One at a time, whoever asks (timers, the API, tests): transitions are published once.
+  const serial = (what: string, f: () => Promise<void>) => {
+    let chain = Promise.resolve();
+    return () => {
+      chain = chain.then(f).catch((error) => log.warn({ err: error }, `${what} failed`));
+      return chain;
+    };
   };
-  const linkTimer = setInterval(guarded('link check', checkLinks), settings.linkCheckMs);
-  const flushTimer = setInterval(guarded('window flush', flush), settings.flushMs);
-  void guarded('link check', checkLinks)();
+  const checkLinksOnce = serial('link check', checkLinks);
+  const flushOnce = serial('window flush', flush);
+  let linkTimer: NodeJS.Timeout | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    linkTimer = setTimeout(
+      () => void checkLinksOnce().then(() => !stopped && schedule()),
+      settings.linkCheckMs,
+    );
+  };
+  const scheduleFlush = () => {
+    flushTimer = setTimeout(
+      () => void flushOnce().then(() => !stopped && scheduleFlush()),
+      settings.flushMs,
+    );
+  };
+  let stopped = false;
+  void checkLinksOnce();
+  schedule();
+  scheduleFlush();
 
   log.info(
     {
@@ -514,11 +526,12 @@ export async function startFederation(deps: {
       return changed;
     },
     links: () => ({ hubUp, links: views }),
-    checkLinks,
-    flush,
+    checkLinks: checkLinksOnce,
+    flush: flushOnce,
     async stop() {
-      clearInterval(linkTimer);
-      clearInterval(flushTimer);
+      stopped = true;
+      clearTimeout(linkTimer);
+      clearTimeout(flushTimer);
       for (const c of consumers) await c.stop();
       for (const s of stops) await s();
     },

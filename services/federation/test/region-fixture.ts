@@ -31,6 +31,7 @@ export interface Server {
   conf: string;
   env: NodeJS.ProcessEnv;
   store: string;
+  monitor: number;
 }
 
 export interface Violation {
@@ -85,6 +86,7 @@ export class RegionFixture {
   private envOf(name: string, store: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NATS_STORE_DIR: store };
     if (name === 'hub') {
+      env.HUB_LEAF_HOST = '127.0.0.1';
       env.HUB_LEAF_PORT = String(this.leafPort);
       for (const [c, p] of this.leafPasswords) env[`${c.toUpperCase()}_LEAF_PASSWORD`] = p;
     } else {
@@ -101,14 +103,16 @@ export class RegionFixture {
     const conf = path.join(this.dir.dir, `${name}.conf`);
     const env = this.envOf(name, store);
     const p = port ?? Number(new URL(previous?.url ?? '').port);
+    // A monitoring port of its own: with -m 0 a configuration reload fails (http_port differs).
+    const monitor = previous?.monitor ?? (await freePort());
     const child = startChild({
       name: `nats-${name}`,
       command: findNatsServer() ?? 'nats-server',
-      args: ['-c', conf, '-a', '127.0.0.1', '-p', String(p), '-m', '0'],
+      args: ['-c', conf, '-a', '127.0.0.1', '-p', String(p), '-m', String(monitor)],
       env,
     });
     const url = `nats://127.0.0.1:${p}`;
-    const server = { name, url, child, conf, env, store };
+    const server = { name, url, child, conf, env, store, monitor };
     this.servers.set(name, server);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
@@ -152,10 +156,10 @@ export class RegionFixture {
       inboxPrefix: '_INBOX_federation',
       log,
     });
-    return this.session(nc);
+    return this.session(nc, false);
   }
 
-  private async session(nc: NatsConnection): Promise<Session> {
+  private async session(nc: NatsConnection, withBus = true): Promise<Session> {
     const violations: Violation[] = [];
     void (async () => {
       for await (const s of nc.status()) {
@@ -165,8 +169,9 @@ export class RegionFixture {
         }
       }
     })();
-    const bus = await Bus.create(nc, { log });
     this.cleanups.push(() => nc.close());
+    // The hub has no JetStream API for a city's credentials: a plain connection there.
+    const bus = withBus ? await Bus.create(nc, { log }) : (undefined as unknown as Bus);
     return { nc, bus, violations };
   }
 

@@ -21,19 +21,29 @@ export interface SourceStatus {
 export class SourceWatch {
   private received = -1;
   private lastMove = 0;
+  /** Since when the source has had something to move (undefined: nothing to move). */
+  private behindSince: number | undefined;
 
   constructor(private readonly stallAfterMs: number) {}
 
+  /**
+   * A source is stalled when it has been behind for `stallAfterMs` without moving: a lag that
+   * appeared just now (the origin published since the last sample) is not a stall yet.
+   */
   observe(sample: SourceSample, nowMs: number): SourceStatus {
     if (sample.received !== this.received) {
       this.received = sample.received;
       this.lastMove = nowMs;
     }
     const lag = Math.max(0, sample.origin - sample.received);
+    if (lag === 0) this.behindSince = undefined;
+    else this.behindSince ??= nowMs;
+    const waiting =
+      this.behindSince === undefined ? 0 : nowMs - Math.max(this.lastMove, this.behindSince);
     return {
       lag,
       lastActivityAt: this.lastMove,
-      stalled: lag > 0 && nowMs - this.lastMove >= this.stallAfterMs,
+      stalled: lag > 0 && waiting >= this.stallAfterMs,
     };
   }
 }

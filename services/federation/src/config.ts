@@ -26,7 +26,7 @@ export const federationConfigSchema = z.object({
   /** Clock ms after a window's end before its aggregate is shared (readings arriving late). */
   FEDERATION_WINDOW_GRACE_MS: millis.default(60_000),
   /** Real ms between checks of the policy file for changes (0: only on ReloadPolicy). */
-  FEDERATION_POLICY_WATCH_MS: millis.default(10_000),
+  FEDERATION_POLICY_WATCH_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type FederationConfig = z.infer<typeof federationConfigSchema>;

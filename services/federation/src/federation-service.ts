@@ -316,8 +316,8 @@ export async function startFederation(deps: {
   // Link watching.
   const watches = new Map<string, SourceWatch>();
   const watch = (id: string) => {
-    let w = watches.get(id);
-    if (!w) watches.set(id, (w = new SourceWatch(settings.stallAfterMs)));
+    const w = watches.get(id) ?? new SourceWatch(settings.stallAfterMs);
+    watches.set(id, w);
     return w;
   };
   let hubUp = false;

@@ -37,7 +37,7 @@ export function windowStart(atMs: number, windowSeconds: number): number {
   return Math.floor(atMs / w) * w;
 }
 
-export function valueOf(
+export function aggregateValue(
   fn: AggregateFn,
   w: { count: number; sum: number; min: number; max: number },
 ) {
@@ -102,7 +102,7 @@ export class WindowAggregator {
     for (const [id, w] of this.open) {
       if (w.windowStart + w.windowSeconds * 1000 + this.graceMs <= nowMs) {
         this.open.delete(id);
-        closed.push({ ...w, value: valueOf(w.fn, w) });
+        closed.push({ ...w, value: aggregateValue(w.fn, w) });
       }
     }
     return closed.sort((a, b) => a.windowStart - b.windowStart);

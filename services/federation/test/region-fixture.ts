@@ -175,6 +175,13 @@ export class RegionFixture {
     return { nc, bus, violations };
   }
 
+  /** As ingest does at start-up in every city: its streams exist before anyone consumes them. */
+  async declareIngestStreams(): Promise<void> {
+    const { sensorStreams } = await import('@slimstad/contracts');
+    for (const c of this.cities)
+      await (await this.connect(c, 'ingest')).bus.declareStreams(...sensorStreams);
+  }
+
   /** Starts a city's federation service in-process, as its `federation` user. */
   async startFederation(
     city: string,

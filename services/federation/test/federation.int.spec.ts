@@ -346,6 +346,16 @@ describe('watching the links', () => {
         neighbour: A,
         stream: 'alert',
       });
+      // The same for Prometheus (FederationSourceStalled reads these).
+      const text = await region.metrics.get(B)?.registry.metrics();
+      expect(text).toMatch(/slimstad_federation_link_stalled\{neighbour="brugge"[^}]*\} 1/);
+      expect(text).toMatch(/slimstad_federation_link_up\{neighbour="brugge"[^}]*\} 1/);
+      expect(text).toMatch(
+        /slimstad_federation_lag_messages\{neighbour="brugge",stream="alert",direction="in"[^}]*\} [3-9]/,
+      );
+      expect(text).toMatch(
+        /slimstad_federation_last_activity_timestamp_seconds\{neighbour="brugge",stream="alert",direction="in"[^}]*\} \d{10}/,
+      );
     } finally {
       await jsm.streams.update('NEIGHBOURS', { ...info.config, sources: [source as never] });
     }
@@ -383,6 +393,9 @@ describe('durability', () => {
     }
     // A noticed and said so.
     await eventually(async () => {
+      const text = await region.metrics.get(A)?.registry.metrics();
+      expect(text).toMatch(/slimstad_federation_link_up\{neighbour="kortrijk"[^}]*\} 0/);
+      expect(text).toMatch(/slimstad_federation_hub_up\{[^}]*\} 0/);
       await region.federations.get(A)?.checkLinks();
       const got = await messagesOf(eventsA, 'FEDERATION_EVENTS', 'federation.link.down.>');
       expect(got.map((m) => m.subject).sort()).toEqual([

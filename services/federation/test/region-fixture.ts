@@ -52,6 +52,7 @@ export class RegionFixture {
   /** Every `$X_NATS_PASSWORD` city.conf names, one random value each (shared by the cities). */
   readonly userPasswords = new Map<string, string>();
   readonly federations = new Map<string, Federation>();
+  readonly metrics = new Map<string, Metrics>();
   readonly clock = new ManualClock(Date.parse('2026-12-03T10:00:00.000Z'));
   private readonly cleanups: (() => Promise<unknown> | unknown)[] = [];
   leafPort = 0;
@@ -195,6 +196,7 @@ export class RegionFixture {
       const streams = p.shares.filter((s) => s.to.includes(city)).map((s) => s.name);
       if (streams.length) inbound.set(other, streams);
     }
+    const metrics = createMetrics('federation', { defaultMetrics: false });
     const federation = await startFederation({
       bus,
       city,
@@ -209,8 +211,9 @@ export class RegionFixture {
       },
       clock: options.clock ?? this.clock,
       log: log.child({ city }),
-      metrics: createMetrics(`federation`, { defaultMetrics: false }),
+      metrics,
     });
+    this.metrics.set(city, metrics);
     this.federations.set(city, federation);
     this.cleanups.push(() => federation.stop());
     return federation;

@@ -17,6 +17,8 @@ import {
 import {
   DeadLetterStream,
   DeviceCameOnline,
+  FederationEventsStream,
+  FederationShareStream,
   IngestIntakeStream,
   LampAcknowledged,
   LampCommanded,
@@ -507,5 +509,35 @@ describe('operator', () => {
     await expect(
       operator.bus.jsm.streams.getMessage('SENSOR_READINGS', { seq: 1 }),
     ).rejects.toEqual(deniedPublish('$JS.API.STREAM.MSG.GET.SENSOR_READINGS'));
+  });
+});
+
+describe('federation (and alerting on the shared streams)', () => {
+  it('owns SHARE and FEDERATION_EVENTS, publishes under share. and federation., forges no neighbour', async () => {
+    const federation = await connectAs('federation');
+    await federation.bus.declareStreams(FederationShareStream, FederationEventsStream);
+    const pub = await federation.bus.js.publish('share.water_levels.wl-1', 'x', { msgID: 'f-1' });
+    expect(pub.stream).toBe('SHARE');
+    expect((await federation.bus.js.publish('federation.link.up.b', 'x')).stream).toBe(
+      'FEDERATION_EVENTS',
+    );
+    await expect(federation.bus.js.publish('neighbour.brugge.alert.cap', 'forged')).rejects.toEqual(
+      deniedPublish('neighbour.brugge.alert.cap'),
+    );
+    await expect(federation.bus.jsm.streams.purge('SHARE')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.PURGE.SHARE'),
+    );
+  });
+
+  it('alerting publishes public CAP warnings into SHARE, and nothing else under share.', async () => {
+    const alerting = await connectAs('alerting');
+    expect(
+      (await alerting.bus.js.publish('share.alert.cap', '<alert/>', { msgID: 'cap-1' })).stream,
+    ).toBe('SHARE');
+    await expect(alerting.bus.js.publish('share.water_levels.wl-1', 'x')).rejects.toEqual(
+      deniedPublish('share.water_levels.wl-1'),
+    );
+    const info = await alerting.bus.jsm.streams.info('FEDERATION_EVENTS');
+    expect(info.state.messages).toBe(1);
   });
 });

@@ -33,7 +33,10 @@ describe('loadServices', () => {
       dir: '/repo/services/federation',
       grpcPort: 50057,
       opsPort: 9470,
-      env: { FEDERATION_CITY: 'demo', FEDERATION_POLICY_FILE: '../../deploy/federation/demo.policy.yaml' },
+      env: {
+        FEDERATION_CITY: 'demo',
+        FEDERATION_POLICY_FILE: '../../deploy/federation/demo.policy.yaml',
+      },
     });
     expect(federation!.env.FEDERATION_REGION_FILE).toBeUndefined();
     expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });

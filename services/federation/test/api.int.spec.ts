@@ -140,7 +140,9 @@ describe('the local city (in no region)', () => {
   it('derives its shared streams under share.… with device ids only as stations', async () => {
     const got: SharedAggregate[] = [];
     const sub = bus.nc.subscribe(bus.ns.subject('share.water_levels.>'), {
-      callback: (_e, m) => got.push(SharedAggregate.decode(m.data)),
+      callback: (_e, m) => {
+        got.push(SharedAggregate.decode(m.data));
+      },
     });
     for (const [i, value] of [0.5, 1.5].entries()) {
       await bus.publish(

@@ -13,6 +13,7 @@ import {
   createLogger,
   createMetrics,
   ManualClock,
+  type Metrics,
 } from '@slimstad/kit';
 import { findNatsServer, probeNats } from '../../../deploy/local/lib/nats.mjs';
 import { startChild } from '../../../deploy/local/lib/processes.mjs';

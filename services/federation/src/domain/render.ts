@@ -108,11 +108,10 @@ function leafPermissions(city: string): string[] {
   ];
 }
 
-function renderHub(input: RenderInput): string {
-  const { region, policies } = input;
-  const lines = [
-    header(input, `nats-server of the regional hub of ${region.region}.`),
-    `server_name: slimstad-hub-${region.region}`,
+/** Ports, limits and JetStream as in city.conf, with the server's JetStream domain. */
+function serverBlock(name: string, domain: string): string[] {
+  return [
+    `server_name: ${name}`,
     'port: 4222',
     'http_port: 8222',
     'max_payload: 1MB',
@@ -120,9 +119,17 @@ function renderHub(input: RenderInput): string {
     'jetstream {',
     '  store_dir: $NATS_STORE_DIR',
     '  max_memory_store: 256MB',
-    `  domain: ${HUB_DOMAIN}`,
+    `  domain: ${domain}`,
     '}',
     '',
+  ];
+}
+
+function renderHub(input: RenderInput): string {
+  const { region, policies } = input;
+  const lines = [
+    header(input, `nats-server of the regional hub of ${region.region}.`),
+    ...serverBlock(`slimstad-hub-${region.region}`, HUB_DOMAIN),
     '# Cities connect as leaf nodes, each with its own user (bound to its own account).',
     '# HUB_LEAF_HOST (0.0.0.0 in a pod) and HUB_LEAF_PORT (7422) from the environment.',
     'leafnodes {',
@@ -185,17 +192,7 @@ function renderCity(input: RenderInput, city: string, users: string): string {
     `# adds the JetStream domain ${city} and the leaf node link to the regional hub. Shared:`,
     ...(shared.length ? shared : ['#   nothing']),
     '',
-    `server_name: slimstad-${city}`,
-    'port: 4222',
-    'http_port: 8222',
-    'max_payload: 1MB',
-    '',
-    'jetstream {',
-    '  store_dir: $NATS_STORE_DIR',
-    '  max_memory_store: 256MB',
-    `  domain: ${city}`,
-    '}',
-    '',
+    ...serverBlock(`slimstad-${city}`, city),
     "# HUB_LEAF_URL: nats-leaf://<city>:<password>@<hub>:7422 (the password is the hub's",
     `# ${account(city)}_LEAF_PASSWORD), from the environment.`,
     'leafnodes {',

@@ -51,6 +51,7 @@ let federation: Federation;
 let control: PolicyControl;
 let bus: Bus;
 let address: string;
+let database: ReturnType<typeof createDatabase<FederationDatabase>>;
 
 async function api(roles: Role[], subject = 'ada') {
   const token = await signToken({ key: KEY, subject, roles });
@@ -68,7 +69,7 @@ const code = (error: unknown) => (isServiceError(error) ? error.code : undefined
 beforeAll(async () => {
   copyFileSync(path.join(repoRoot, 'deploy/federation/demo.policy.yaml'), policyFile);
   const testDb = await createTestDatabase(inject('databaseUrl'), 'federation_api');
-  const database = createDatabase<FederationDatabase>({ url: testDb.url, schema: 'federation' });
+  database = createDatabase<FederationDatabase>({ url: testDb.url, schema: 'federation' });
   await migrateToLatest(database.db as never, { schema: 'federation', migrations, log });
   const ns = createTestNamespace(inject('natsUrl'), 'federation');
   const nc = await connect({ servers: inject('natsUrl') });
@@ -240,5 +241,24 @@ describe('FederationService', () => {
       ['ada', false, 'refused: shares.0 (cams): me'],
       ['ada', false, 'refused: shares.1.name: must'],
     ]);
+  });
+
+  it('notices an edited policy file by itself (FEDERATION_POLICY_WATCH_MS) and audits it', async () => {
+    const watcher = policyControl({
+      federation,
+      file: policyFile,
+      city: 'demo',
+      db: database.db,
+      log,
+      watchMs: 50,
+    });
+    cleanups.push(() => watcher.stop());
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(policyFile, 'city: demo\nshares:\n  - name: alert\n    granularity: alerts\n');
+    await eventually(() =>
+      expect(federation.policy().policy.shares.map((s) => s.name)).toEqual(['alert']),
+    );
+    const audit = await (await api(['viewer'])).listPolicyAudit({ limit: 1 });
+    expect(audit.entries[0]).toMatchObject({ actor: 'policy-file', changed: true });
   });
 });

@@ -1,6 +1,7 @@
-// Federation on the bus. Inside a city, what it shares is derived under `share.<stream>.<key>`
-// (stream SHARE, owned by the federation service; alerting publishes public CAP warnings on
-// `share.alert.cap` into it). What neighbours share arrives as `neighbour.<city>.<stream>.<key>`
+// Federation on the bus. Inside a city, what it shares is derived under
+// `share.<stream>.agg.<key>` (aggregates) and `share.<stream>.raw.<device>` (raw readings) —
+// stream SHARE, owned by the federation service; alerting publishes public CAP warnings on
+// `share.alert.cap` into it. What neighbours share arrives as `neighbour.<city>.<stream>.…`
 // in NEIGHBOURS, a stream sourced from the regional hub (no subjects of its own, so nobody in
 // the city can publish into it). Link state changes go on `federation.link.<state>.<neighbour>`.
 
@@ -25,7 +26,7 @@ export const FederationShareStream: StreamContract = {
   name: 'SHARE',
   subjects: ['share.>'],
   description:
-    'Shared streams share.<stream>.<key> derived by the federation policy, and public CAP warnings share.alert.cap.',
+    'Shared streams share.<stream>.agg.<key> and share.<stream>.raw.<device> derived by the federation policy, and public CAP warnings share.alert.cap.',
   maxAgeSeconds: 7 * DAY,
   duplicateWindowSeconds: 60 * 60,
 };
@@ -67,12 +68,12 @@ export function neighbourSubject(city: string, sharedSubject: string): string {
   return `neighbour.${city}.${sharedSubject.slice('share.'.length)}`;
 }
 
-/** An aggregated value of a shared stream. */
+/** An aggregated value of a shared stream (per zone or station and window). */
 export const SharedAggregatePublished: EventContract<SharedAggregateMessage, 'stream' | 'key'> =
   defineEvent({
     messageType: `${federationPackage}.SharedAggregate`,
     codec: SharedAggregateMessage,
-    template: 'share.{stream}.{key}',
+    template: 'share.{stream}.agg.{key}',
     stream: FederationShareStream,
   });
 
@@ -80,7 +81,7 @@ export const SharedAggregatePublished: EventContract<SharedAggregateMessage, 'st
 export const SharedReadingPublished: EventContract<Reading, 'stream' | 'device'> = defineEvent({
   messageType: `${sensorPackage}.Reading`,
   codec: Reading,
-  template: 'share.{stream}.{device}',
+  template: 'share.{stream}.raw.{device}',
   stream: FederationShareStream,
 });
 

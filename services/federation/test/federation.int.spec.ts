@@ -158,8 +158,8 @@ describe('sharing', () => {
       const got = await messagesOf(operatorB, 'NEIGHBOURS');
       expect(got.map((m) => m.subject).sort()).toEqual([
         'neighbour.brugge.alert.cap',
-        'neighbour.brugge.footfall.center',
-        'neighbour.brugge.water_levels.wl-1',
+        'neighbour.brugge.footfall.agg.center',
+        'neighbour.brugge.water_levels.agg.wl-1',
       ]);
       return got;
     }, 20_000);
@@ -185,9 +185,9 @@ describe('sharing', () => {
     const atC = await eventually(async () => {
       const got = await messagesOf(operatorC, 'NEIGHBOURS');
       expect(got.map((m) => m.subject).sort()).toEqual([
-        'neighbour.brugge.air_quality.pm-1',
+        'neighbour.brugge.air_quality.raw.pm-1',
         'neighbour.brugge.alert.cap',
-        'neighbour.brugge.water_levels.wl-1',
+        'neighbour.brugge.water_levels.agg.wl-1',
       ]);
       return got;
     }, 20_000);

@@ -122,7 +122,7 @@ export function linkStateToJSON(object: LinkState): string {
 
 /**
  * One aggregated value of a shared stream: readings of one metric for one key (a zone, or a
- * station) over one tumbling window. Published on `share.<stream>.<key>` with `Nats-Msg-Id`
+ * station) over one tumbling window. Published on `share.<stream>.agg.<key>` with `Nats-Msg-Id`
  * `agg:<city>:<stream>:<key>:<metric>:<window start ms>`, so a recomputed window is dropped.
  */
 export interface SharedAggregate {

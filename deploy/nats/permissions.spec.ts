@@ -33,6 +33,8 @@ import {
   bollardStreams,
   DeadLetterStream,
   DeviceCameOnline,
+  FederationEventsStream,
+  FederationShareStream,
   IngestIntakeStream,
   LampAcknowledged,
   LampCommanded,
@@ -679,6 +681,36 @@ describe('access_readers', () => {
     await expect(readers.bus.jsm.streams.info('BOLLARD_FIELD')).rejects.toEqual(
       deniedPublish('$JS.API.STREAM.INFO.BOLLARD_FIELD'),
     );
+  });
+});
+
+describe('federation (and alerting on the shared streams)', () => {
+  it('owns SHARE and FEDERATION_EVENTS, publishes under share. and federation., forges no neighbour', async () => {
+    const federation = await connectAs('federation');
+    await federation.bus.declareStreams(FederationShareStream, FederationEventsStream);
+    const pub = await federation.bus.js.publish('share.water_levels.wl-1', 'x', { msgID: 'f-1' });
+    expect(pub.stream).toBe('SHARE');
+    expect((await federation.bus.js.publish('federation.link.up.b', 'x')).stream).toBe(
+      'FEDERATION_EVENTS',
+    );
+    await expect(federation.bus.js.publish('neighbour.brugge.alert.cap', 'forged')).rejects.toEqual(
+      deniedPublish('neighbour.brugge.alert.cap'),
+    );
+    await expect(federation.bus.jsm.streams.purge('SHARE')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.PURGE.SHARE'),
+    );
+  });
+
+  it('alerting publishes public CAP warnings into SHARE, and nothing else under share.', async () => {
+    const alerting = await connectAs('alerting');
+    expect(
+      (await alerting.bus.js.publish('share.alert.cap', '<alert/>', { msgID: 'cap-1' })).stream,
+    ).toBe('SHARE');
+    await expect(alerting.bus.js.publish('share.water_levels.wl-1', 'x')).rejects.toEqual(
+      deniedPublish('share.water_levels.wl-1'),
+    );
+    const info = await alerting.bus.jsm.streams.info('FEDERATION_EVENTS');
+    expect(info.state.messages).toBe(1);
   });
 });
 

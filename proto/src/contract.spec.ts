@@ -11,6 +11,7 @@ import {
   BollardState as WireBollardState,
 } from '../gen/slimstad/bollards/v1/bollards.js';
 import * as bollardControlModule from '../gen/slimstad/bollards/v1/control.js';
+import * as federationModule from '../gen/slimstad/federation/v1/federation.js';
 import * as controlModule from '../gen/slimstad/lighting/v1/control.js';
 import { ControlSource, LampFailureReason } from '../gen/slimstad/lighting/v1/lighting.js';
 import * as deviceModule from '../gen/slimstad/sensor/v1/device.js';
@@ -379,6 +380,30 @@ const samples: Record<string, unknown> = {
       actor: 'emergency_service:dispatch-112',
       changeTime: receivedAt,
     }),
+  'slimstad.federation.v1.SharedAggregate': federationModule.SharedAggregate.fromPartial({
+    city: 'brugge',
+    stream: 'water_levels',
+    key: 'wl-001',
+    metric: 'water_level',
+    unit: 'm',
+    function: federationModule.AggregateFunction.AGGREGATE_FUNCTION_AVG,
+    windowStart: receivedAt,
+    window: { seconds: 900n, nanos: 0 },
+    value: 1.25,
+    count: 60n,
+    min: 1.1,
+    max: 1.4,
+  }),
+  'slimstad.federation.v1.LinkStateChanged': federationModule.LinkStateChanged.fromPartial({
+    city: 'kortrijk',
+    neighbour: 'brugge',
+    state: federationModule.LinkState.LINK_STATE_STALLED,
+    previous: federationModule.LinkState.LINK_STATE_UP,
+    reason: 'neighbour alert stalled 3 behind',
+    stream: 'alert',
+    lagMessages: 3n,
+    observedAt: receivedAt,
+  }),
 };
 
 // Every generated message of the event packages, by fully-qualified name.
@@ -389,6 +414,7 @@ for (const module of [
   controlModule,
   bollardControlModule,
   wasteEventsModule,
+  federationModule,
 ]) {
   for (const [name, value] of Object.entries(module)) {
     if (typeof value === 'object' && value !== null && 'encode' in value && 'decode' in value) {

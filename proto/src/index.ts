@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { bollardEvents, bollardStreams } from './bollards.js';
 import { DeadLetterStream } from './bus.js';
 import type { EventContract, StreamContract } from './contract.js';
+import { federationEvents, federationStreams } from './federation.js';
 import { ingestEvents, ingestStreams } from './ingest.js';
 import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
@@ -15,6 +16,7 @@ import { wasteEvents, wasteStreams } from './waste.js';
 export * from './bollards.js';
 export * from './bus.js';
 export * from './contract.js';
+export * from './federation.js';
 export * from './ingest.js';
 export * from './lighting.js';
 export * from './sensor.js';
@@ -39,6 +41,8 @@ export const protoFiles: readonly string[] = [
   'slimstad/bollards/v1/bollards_service.proto',
   'slimstad/bollards/v1/control.proto',
   'slimstad/common/v1/common.proto',
+  'slimstad/federation/v1/federation.proto',
+  'slimstad/federation/v1/federation_service.proto',
   'slimstad/lighting/v1/control.proto',
   'slimstad/lighting/v1/lighting.proto',
   'slimstad/lighting/v1/lighting_service.proto',
@@ -59,6 +63,7 @@ export const allStreams: readonly StreamContract[] = [
   ...lightingStreams,
   ...bollardStreams,
   ...wasteStreams,
+  ...federationStreams,
 ];
 
 /** Every event of the contract. */
@@ -68,4 +73,5 @@ export const allEvents: readonly EventContract<unknown>[] = [
   ...lightingEvents,
   ...bollardEvents,
   ...wasteEvents,
+  ...federationEvents,
 ];

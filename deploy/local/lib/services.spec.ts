@@ -17,8 +17,8 @@ function list(value: unknown): string {
 }
 
 describe('loadServices', () => {
-  it('reads the committed list: ingest, lighting, bollards, waste, and the simulator pointed at them', () => {
-    const [ingest, lighting, bollards, waste, simulator, ...rest] = loadServices(
+  it('reads the committed list: ingest, lighting, bollards, waste, federation, and the simulator pointed at them', () => {
+    const [ingest, lighting, bollards, waste, federation, simulator, ...rest] = loadServices(
       fileURLToPath(new URL('../services.json', import.meta.url)),
       '/repo',
     );
@@ -33,15 +33,27 @@ describe('loadServices', () => {
       grpcPort: 50055,
       opsPort: 9468,
     });
+    // The local city is in no region: its own policy, shared with no one.
+    expect(federation).toMatchObject({
+      name: 'federation',
+      dir: '/repo/services/federation',
+      grpcPort: 50057,
+      opsPort: 9470,
+      env: {
+        FEDERATION_CITY: 'demo',
+        FEDERATION_POLICY_FILE: '../../deploy/federation/demo.policy.yaml',
+      },
+    });
+    expect(federation!.env.FEDERATION_REGION_FILE).toBeUndefined();
     expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });
     // Lighting starts before the simulator, which seeds the demo lamps through its API.
     expect(simulator!.env.LIGHTING_GRPC_ADDRESS).toBe(`127.0.0.1:${lighting!.grpcPort}`);
     // …and the demo bollards through bollards' API, its reader gateway hashing with the same secret.
     expect(simulator!.env.BOLLARDS_GRPC_ADDRESS).toBe(`127.0.0.1:${bollards!.grpcPort}`);
     expect(simulator!.env.BOLLARDS_IDENTITY_SECRET).toBe(bollards!.env.BOLLARDS_IDENTITY_SECRET);
-    const all = [ingest, lighting, bollards, waste, simulator];
-    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(5);
-    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(5);
+    const all = [ingest, lighting, bollards, waste, federation, simulator];
+    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(6);
+    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(6);
     // The simulator reaches ingest's gRPC port and HTTP edge with ingest's tts secret.
     expect(simulator!.env.INGEST_GRPC_ADDRESS).toBe(`127.0.0.1:${ingest!.grpcPort}`);
     expect(simulator!.env.INGEST_TTS_WEBHOOK_URL).toBe(

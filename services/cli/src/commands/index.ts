@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Cli } from '../program.js';
 import { bollards } from './bollards.js';
 import { devices } from './devices.js';
+import { federation } from './federation.js';
 import { health } from './health.js';
 import { lighting } from './lighting.js';
 import { quarantine } from './quarantine.js';
@@ -28,4 +29,5 @@ export const commands: readonly CliCommand[] = [
   lighting,
   bollards,
   waste,
+  federation,
 ];

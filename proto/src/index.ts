@@ -4,6 +4,7 @@
 // `@slimstad/contracts/gen/slimstad/sensor/v1/reading`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alertingEvents, alertingStreams } from './alerting.js';
 import { bollardEvents, bollardStreams } from './bollards.js';
 import { DeadLetterStream } from './bus.js';
 import type { EventContract, StreamContract } from './contract.js';
@@ -11,6 +12,7 @@ import { ingestEvents, ingestStreams } from './ingest.js';
 import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
 
+export * from './alerting.js';
 export * from './bollards.js';
 export * from './bus.js';
 export * from './contract.js';
@@ -33,6 +35,9 @@ export const protoRoot: string =
 
 /** Slimstad's .proto files, relative to `protoRoot` (a test keeps this list complete). */
 export const protoFiles: readonly string[] = [
+  'slimstad/alerting/v1/alerting.proto',
+  'slimstad/alerting/v1/alerting_service.proto',
+  'slimstad/alerting/v1/events.proto',
   'slimstad/bollards/v1/bollards.proto',
   'slimstad/bollards/v1/bollards_service.proto',
   'slimstad/bollards/v1/control.proto',
@@ -53,6 +58,7 @@ export const allStreams: readonly StreamContract[] = [
   ...ingestStreams,
   ...lightingStreams,
   ...bollardStreams,
+  ...alertingStreams,
 ];
 
 /** Every event of the contract. */
@@ -61,4 +67,5 @@ export const allEvents: readonly EventContract<unknown>[] = [
   ...ingestEvents,
   ...lightingEvents,
   ...bollardEvents,
+  ...alertingEvents,
 ];

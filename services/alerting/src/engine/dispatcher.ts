@@ -112,6 +112,14 @@ export class Dispatcher {
     await this.sendDue();
   }
 
+  /** Resolves once no round and no delivery is in progress (tests with a hand-set clock). */
+  async settle(): Promise<void> {
+    while (this.running || this.inFlight.size > 0) {
+      await this.running;
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -2,7 +2,11 @@
 // nothing, resource points, role checks on every method that changes state; and deduplication
 // that holds under concurrency — two replicas on one database make one alert and one notification.
 import { status } from '@grpc/grpc-js';
-import { Comparison, type Rule, Severity } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
+import {
+  Comparison,
+  type Rule,
+  Severity,
+} from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
 import { DeviceType } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { createDatabase, createLogger, createMetrics } from '@slimstad/kit';
 import { eventually } from '@slimstad/test-harness';
@@ -11,7 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlerting } from '../src/alerting-service.js';
 import { interimBuild, interimDeliver, interimRouter } from '../src/engine/interim-notify.js';
 import type { AlertingDatabase } from '../src/store/db.js';
-import { type AlertingFixture, startAlertingFixture, TEST_SETTINGS } from './support/alerting-fixture.js';
+import {
+  type AlertingFixture,
+  startAlertingFixture,
+  TEST_SETTINGS,
+} from './support/alerting-fixture.js';
 import { startWebhookSink } from './support/webhook-sink.js';
 
 let f: AlertingFixture;
@@ -26,14 +34,25 @@ const levelRule = (over: Partial<Rule> = {}): Rule => ({
   scope: {},
   labels: {},
   annotations: {},
-  condition: { $case: 'threshold', value: { metric: 'level', comparison: Comparison.COMPARISON_ABOVE, value: 2.3, clearValue: 2.1 } },
+  condition: {
+    $case: 'threshold',
+    value: {
+      metric: 'level',
+      comparison: Comparison.COMPARISON_ABOVE,
+      value: 2.3,
+      clearValue: 2.1,
+    },
+  },
   updatedBy: '',
   ...over,
 });
 
 beforeAll(async () => {
   sink = await startWebhookSink();
-  f = await startAlertingFixture('api', { webhookUrl: sink.url, timing: { groupWaitMs: 200, groupIntervalMs: 60_000, repeatIntervalMs: 3_600_000 } });
+  f = await startAlertingFixture('api', {
+    webhookUrl: sink.url,
+    timing: { groupWaitMs: 200, groupIntervalMs: 60_000, repeatIntervalMs: 3_600_000 },
+  });
 });
 afterAll(async () => {
   await f?.close();
@@ -48,7 +67,15 @@ describe('rules', () => {
         rule: levelRule({
           id: 'bad id',
           name: '',
-          condition: { $case: 'threshold', value: { metric: 'level', comparison: Comparison.COMPARISON_ABOVE, value: 2.3, clearValue: 2.5 } },
+          condition: {
+            $case: 'threshold',
+            value: {
+              metric: 'level',
+              comparison: Comparison.COMPARISON_ABOVE,
+              value: 2.3,
+              clearValue: 2.5,
+            },
+          },
         }),
       })
       .catch((e: unknown) => e as { code: number; details: string });
@@ -56,22 +83,37 @@ describe('rules', () => {
     expect(error.details).toMatch(/rule\.id/);
     expect(error.details).toMatch(/rule\.name is required/);
     expect(error.details).toMatch(/clear_value must be at or below the threshold 2.3/);
-    const noCondition = await admin.createRule({ rule: levelRule({ id: 'x', condition: undefined }) }).catch((e: unknown) => e as { details: string });
+    const noCondition = await admin
+      .createRule({ rule: levelRule({ id: 'x', condition: undefined }) })
+      .catch((e: unknown) => e as { details: string });
     expect(noCondition.details).toMatch(/rule\.condition is required/);
   });
 
   it('versions every save, guards against lost updates, keeps old versions', async () => {
     const admin = await f.api(['admin'], 'ada');
-    const { rule } = await admin.createRule({ rule: levelRule({ id: 'versioned', enabled: false }) });
+    const { rule } = await admin.createRule({
+      rule: levelRule({ id: 'versioned', enabled: false }),
+    });
     expect(rule).toMatchObject({ version: 1n, updatedBy: 'ada' });
-    const { rule: v2 } = await admin.updateRule({ rule: { ...rule!, name: 'renamed' }, expectedVersion: 1n });
+    const { rule: v2 } = await admin.updateRule({
+      rule: { ...rule!, name: 'renamed' },
+      expectedVersion: 1n,
+    });
     expect(v2!.version).toBe(2n);
-    await expect(admin.updateRule({ rule: { ...rule!, name: 'stale' }, expectedVersion: 1n })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
-    expect((await admin.getRule({ id: 'versioned', version: 1n })).rule!.name).toBe('water level high');
+    await expect(
+      admin.updateRule({ rule: { ...rule!, name: 'stale' }, expectedVersion: 1n }),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect((await admin.getRule({ id: 'versioned', version: 1n })).rule!.name).toBe(
+      'water level high',
+    );
     expect((await admin.getRule({ id: 'versioned', version: 0n })).rule!.name).toBe('renamed');
-    await expect(admin.createRule({ rule: levelRule({ id: 'versioned' }) })).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
+    await expect(admin.createRule({ rule: levelRule({ id: 'versioned' }) })).rejects.toMatchObject({
+      code: status.ALREADY_EXISTS,
+    });
     await admin.deleteRule({ id: 'versioned' });
-    await expect(admin.getRule({ id: 'versioned', version: 0n })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(admin.getRule({ id: 'versioned', version: 0n })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
   });
 
   it('dry-runs a rule over recorded samples without raising an alert', async () => {
@@ -80,9 +122,22 @@ describe('rules', () => {
     const { transitions, source } = await op.dryRunRule({
       rule: levelRule({
         id: '',
-        condition: { $case: 'threshold', value: { metric: 'level', comparison: Comparison.COMPARISON_ABOVE, value: 2.3, for: { seconds: 120n, nanos: 0 }, clearValue: 2.1 } },
+        condition: {
+          $case: 'threshold',
+          value: {
+            metric: 'level',
+            comparison: Comparison.COMPARISON_ABOVE,
+            value: 2.3,
+            for: { seconds: 120n, nanos: 0 },
+            clearValue: 2.1,
+          },
+        },
       }),
-      samples: [2.2, 2.4, 2.5, 2.45, 2.2, 2.0].map((value, i) => ({ time: t(i), value, deviceId: 'wl-1' })),
+      samples: [2.2, 2.4, 2.5, 2.45, 2.2, 2.0].map((value, i) => ({
+        time: t(i),
+        value,
+        deviceId: 'wl-1',
+      })),
       deviceId: '',
     });
     expect(source).toBe('request');
@@ -99,10 +154,33 @@ describe('rules', () => {
 describe('resource points', () => {
   it('stores the registry and finds points (validation names the field)', async () => {
     const admin = await f.api(['admin']);
-    await admin.putResourcePoint({ point: { id: 'sb-1', kind: 'sandbags', name: 'Vrijbroekpark', location: { latitude: 51.01, longitude: 4.5 }, address: 'Vrijbroekpark', zone: 'dyle', note: '' } });
+    await admin.putResourcePoint({
+      point: {
+        id: 'sb-1',
+        kind: 'sandbags',
+        name: 'Vrijbroekpark',
+        location: { latitude: 51.01, longitude: 4.5 },
+        address: 'Vrijbroekpark',
+        zone: 'dyle',
+        note: '',
+      },
+    });
     await expect(
-      admin.putResourcePoint({ point: { id: 'sb-2', kind: 'sandbags', name: 'x', location: { latitude: 95, longitude: 4.5 }, address: '', zone: '', note: '' } }),
-    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/resource point is invalid/) });
+      admin.putResourcePoint({
+        point: {
+          id: 'sb-2',
+          kind: 'sandbags',
+          name: 'x',
+          location: { latitude: 95, longitude: 4.5 },
+          address: '',
+          zone: '',
+          note: '',
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/resource point is invalid/),
+    });
     const { points } = await admin.listResourcePoints({ kind: 'sandbags' });
     expect(points.map((p) => p.id)).toEqual(['sb-1']);
   });
@@ -141,7 +219,9 @@ describe('roles', () => {
 describe('two replicas', () => {
   it('make one alert and one notification from crossings a millisecond apart', async () => {
     const admin = await f.api(['admin']);
-    await admin.createRule({ rule: levelRule({ id: 'replicas', name: 'replicated level', scope: { device: 'wl-r' } }) });
+    await admin.createRule({
+      rule: levelRule({ id: 'replicas', name: 'replicated level', scope: { device: 'wl-r' } }),
+    });
     // A second service instance: its own pool, its own evaluators, the same database and bus.
     const log = createLogger('replica', 'silent');
     const db2 = createDatabase<AlertingDatabase>({ url: f.testDb.url, schema: 'alerting' });
@@ -152,7 +232,10 @@ describe('two replicas', () => {
       log,
       metrics: createMetrics('alerting', { defaultMetrics: false }),
       settings: TEST_SETTINGS,
-      router: interimRouter({ groupWaitMs: 200, groupIntervalMs: 60_000, repeatIntervalMs: 3_600_000 }, 'ops'),
+      router: interimRouter(
+        { groupWaitMs: 200, groupIntervalMs: 60_000, repeatIntervalMs: 3_600_000 },
+        'ops',
+      ),
       deliver: interimDeliver([{ name: 'ops', url: sink.url }]),
       build: interimBuild,
       inhibitRules: [],
@@ -175,9 +258,17 @@ describe('two replicas', () => {
       await Promise.all([
         f.service.engine.onReadings([reading(now)]),
         replica.engine.onReadings([reading(now + 1)]),
-        ...Array.from({ length: 10 }, (_, i) => (i % 2 ? replica : f.service).alerts.fire(replica.engine.enabledRules.find((r) => r.id === 'replicas')!, { device: 'wl-r', device_type: 'water_level' }, 'again')),
+        ...Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? replica : f.service).alerts.fire(
+            replica.engine.enabledRules.find((r) => r.id === 'replicas')!,
+            { device: 'wl-r', device_type: 'water_level' },
+            'again',
+          ),
+        ),
       ]);
-      const { rows } = await sql<{ n: bigint }>`select count(*) as n from alert where rule_id = 'replicas'`.execute(f.db);
+      const { rows } = await sql<{
+        n: bigint;
+      }>`select count(*) as n from alert where rule_id = 'replicas'`.execute(f.db);
       expect(Number(rows[0]!.n)).toBe(1);
       await eventually(() => expect(sink.received.length).toBe(before + 1), { timeoutMs: 10_000 });
       await new Promise((r) => setTimeout(r, 800));

@@ -101,9 +101,16 @@ describe('silences and inhibition', () => {
       },
     });
     expect(silence!.createdBy).toBe('olga');
-    await f.service.alerts.fire(rule({ id: 'noise', name: 'noise' }), { zone: 'z9', device: 'd9' }, 'x');
+    await f.service.alerts.fire(
+      rule({ id: 'noise', name: 'noise' }),
+      { zone: 'z9', device: 'd9' },
+      'x',
+    );
     expect(await step(31_000)).toHaveLength(0);
-    const { alerts } = await op.listAlerts({ states: [], matchers: [{ name: 'device', operator: MatchOperator.MATCH_OPERATOR_EQUAL, value: 'd9' }] });
+    const { alerts } = await op.listAlerts({
+      states: [],
+      matchers: [{ name: 'device', operator: MatchOperator.MATCH_OPERATOR_EQUAL, value: 'd9' }],
+    });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.silenced).toBe(true);
   });
@@ -113,10 +120,15 @@ describe('silences and inhibition', () => {
     await f.service.alerts.fire(rule(), { zone: 'dyle', device: 'wl-7' }, 'x');
     await f.service.alerts.fire(rule(), { zone: 'nete', device: 'wl-8' }, 'x');
     const sent = await step(31_000);
-    const names = sent.flatMap((n) => n.body.alerts.map((a) => `${a.labels.alertname}/${a.labels.zone}`)).sort();
+    const names = sent
+      .flatMap((n) => n.body.alerts.map((a) => `${a.labels.alertname}/${a.labels.zone}`))
+      .sort();
     expect(names).toEqual(['water level high/nete', 'zone flood/dyle']);
     const viewer = await f.api(['viewer']);
-    const { alerts } = await viewer.listAlerts({ states: [AlertState.ALERT_STATE_FIRING], matchers: [{ name: 'device', operator: MatchOperator.MATCH_OPERATOR_EQUAL, value: 'wl-7' }] });
+    const { alerts } = await viewer.listAlerts({
+      states: [AlertState.ALERT_STATE_FIRING],
+      matchers: [{ name: 'device', operator: MatchOperator.MATCH_OPERATOR_EQUAL, value: 'wl-7' }],
+    });
     expect(alerts[0]!.inhibited).toBe(true);
   });
 });
@@ -131,20 +143,31 @@ describe('escalation and operators', () => {
     clock.advance(600_000);
     expect(await f.service.alerts.escalateDue(rules)).toBe(1);
     const sent = await step(0);
-    const escalated = sent.flatMap((n) => n.body.alerts).find((a) => a.labels.alertname === 'pump failure');
+    const escalated = sent
+      .flatMap((n) => n.body.alerts)
+      .find((a) => a.labels.alertname === 'pump failure');
     expect(escalated?.labels.escalation).toBe('1');
 
     const op = await f.api(['operator'], 'olga');
     const acked = await op.acknowledgeAlert({ id: alert.id, comment: 'on my way' });
-    expect(acked.alert).toMatchObject({ state: AlertState.ALERT_STATE_ACKNOWLEDGED, acknowledgedBy: 'olga' });
+    expect(acked.alert).toMatchObject({
+      state: AlertState.ALERT_STATE_ACKNOWLEDGED,
+      acknowledgedBy: 'olga',
+    });
     clock.advance(1_200_000);
     expect(await f.service.alerts.escalateDue(rules)).toBe(0);
 
     await op.assignAlert({ id: alert.id, assignee: 'dirk' });
     await op.commentAlert({ id: alert.id, text: 'pump replaced' });
     const resolved = await op.resolveAlert({ id: alert.id, comment: 'fixed' });
-    expect(resolved.alert).toMatchObject({ state: AlertState.ALERT_STATE_RESOLVED, resolvedBy: 'olga', assignee: 'dirk' });
-    await expect(op.acknowledgeAlert({ id: alert.id, comment: '' })).rejects.toMatchObject({ details: expect.stringMatching(/resolved/) });
+    expect(resolved.alert).toMatchObject({
+      state: AlertState.ALERT_STATE_RESOLVED,
+      resolvedBy: 'olga',
+      assignee: 'dirk',
+    });
+    await expect(op.acknowledgeAlert({ id: alert.id, comment: '' })).rejects.toMatchObject({
+      details: expect.stringMatching(/resolved/),
+    });
     const { alert: full } = await op.getAlert({ id: alert.id });
     expect(full!.history.map((h) => `${h.kind}:${h.actor}`)).toEqual([
       'fired:system',
@@ -157,7 +180,11 @@ describe('escalation and operators', () => {
     // The resolution is notified.
     await eventually(async () => {
       const sentAfter = await step(300_000);
-      expect(sentAfter.flatMap((n) => n.body.alerts).some((a) => a.labels.alertname === 'pump failure' && a.status === 'resolved')).toBe(true);
+      expect(
+        sentAfter
+          .flatMap((n) => n.body.alerts)
+          .some((a) => a.labels.alertname === 'pump failure' && a.status === 'resolved'),
+      ).toBe(true);
     });
   });
 });

@@ -24,6 +24,7 @@ import type { BuildNotification, Deliver, Router } from './engine/ports.js';
 import { consumeDevices } from './events/devices.consumer.js';
 import { EventRuleConsumers } from './events/event-rules.consumer.js';
 import { consumeReadings } from './events/readings.consumer.js';
+import { DEFAULT_RETRY_POLICY } from './notify/delivery.js';
 import { countByState } from './store/alert.repository.js';
 import type { Db } from './store/db.js';
 import { allDevices } from './store/directory.repository.js';
@@ -69,10 +70,11 @@ export async function startAlerting(deps: AlertingDeps) {
     build: deps.build,
     inhibitRules: deps.inhibitRules,
     pollMs: settings.ALERTING_DISPATCH_POLL_MS,
-    maxAttempts: settings.ALERTING_DELIVERY_ATTEMPTS,
-    backoff: {
-      initialMs: settings.ALERTING_RETRY_INITIAL_MS,
-      maxMs: settings.ALERTING_RETRY_MAX_MS,
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      initialDelayMs: settings.ALERTING_RETRY_INITIAL_MS,
+      maxDelayMs: settings.ALERTING_RETRY_MAX_MS,
+      maxAttempts: settings.ALERTING_DELIVERY_ATTEMPTS,
     },
     claimMs: settings.ALERTING_CLAIM_MS,
   });

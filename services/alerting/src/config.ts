@@ -36,6 +36,8 @@ export const alertingConfigSchema = z.object({
    * `{ "name", "type": "email", … }`, `{ "name", "type": "sms", … }` (see notify/README.md).
    */
   ALERTING_RECEIVERS: json('a list of receivers').default([]),
+  /** The municipality's secret (≥ 32 characters) for keyed hashes of SMS receivers' phone numbers. */
+  ALERTING_IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Inhibition rules (JSON array): `{ "source": [matchers], "target": [matchers], "equal": [labels] }`. */
   ALERTING_INHIBIT_RULES: json('a list of inhibition rules').default([]),
   /** Real ms between evaluations of time (`for`, absence, nights, hours, escalations). */

@@ -5,7 +5,12 @@ import { startAlerting } from './alerting-service.js';
 import { alertingConfigSchema } from './config.js';
 import { type LabelMatcher, matcherProblem } from './domain/labels.js';
 import type { InhibitRule } from './domain/silences.js';
-import { interimBuild, interimDeliver, interimRouter } from './engine/interim-notify.js';
+import {
+  createBuild,
+  createDeliver,
+  createReceivers,
+  createRouter,
+} from './engine/notifications.js';
 import type { AlertingDatabase } from './store/db.js';
 import { migrations } from './store/migrations/index.js';
 
@@ -29,12 +34,13 @@ runMain(async () => {
   });
   const { config, log, metrics, bus, shutdown } = runtime;
   const clock = clockFromConfig(config);
-  const receivers = config.ALERTING_RECEIVERS as { name: string; url: string }[];
-  const route = (config.ALERTING_ROUTE ?? {}) as {
-    group_wait?: number;
-    group_interval?: number;
-    repeat_interval?: number;
-  };
+  const receivers = createReceivers(config.ALERTING_RECEIVERS, {
+    identitySecret: config.ALERTING_IDENTITY_SECRET,
+    log,
+  });
+  shutdown.add('receivers', async () => {
+    for (const r of receivers.values()) await r.close?.();
+  });
   const alerting = await startAlerting({
     db: runtime.database.db,
     bus,
@@ -42,16 +48,9 @@ runMain(async () => {
     log,
     metrics,
     settings: config,
-    router: interimRouter(
-      {
-        groupWaitMs: Number(route.group_wait ?? 30_000),
-        groupIntervalMs: Number(route.group_interval ?? 300_000),
-        repeatIntervalMs: Number(route.repeat_interval ?? 14_400_000),
-      },
-      receivers[0]?.name ?? 'default',
-    ),
-    deliver: interimDeliver(receivers),
-    build: interimBuild,
+    router: createRouter(config.ALERTING_ROUTE, [...receivers.keys()]),
+    deliver: createDeliver(receivers),
+    build: createBuild(config.ALERTING_PUBLIC_URL),
     inhibitRules: inhibitRules(config.ALERTING_INHIBIT_RULES),
     nearest: () => [],
   });

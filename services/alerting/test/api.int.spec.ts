@@ -13,12 +13,18 @@ import { eventually } from '@slimstad/test-harness';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlerting } from '../src/alerting-service.js';
-import { interimBuild, interimDeliver, interimRouter } from '../src/engine/interim-notify.js';
+import {
+  createBuild,
+  createDeliver,
+  createReceivers,
+  createRouter,
+} from '../src/engine/notifications.js';
 import type { AlertingDatabase } from '../src/store/db.js';
 import {
   type AlertingFixture,
   startAlertingFixture,
   TEST_SETTINGS,
+  WEBHOOK_SECRET,
 } from './support/alerting-fixture.js';
 import { startWebhookSink } from './support/webhook-sink.js';
 
@@ -232,12 +238,21 @@ describe('two replicas', () => {
       log,
       metrics: createMetrics('alerting', { defaultMetrics: false }),
       settings: TEST_SETTINGS,
-      router: interimRouter(
-        { groupWaitMs: 200, groupIntervalMs: 60_000, repeatIntervalMs: 3_600_000 },
-        'ops',
+      router: createRouter(
+        {
+          receiver: 'ops',
+          group_by: ['alertname', 'zone'],
+          group_wait: 200,
+          group_interval: 60_000,
+        },
+        ['ops'],
       ),
-      deliver: interimDeliver([{ name: 'ops', url: sink.url }]),
-      build: interimBuild,
+      deliver: createDeliver(
+        createReceivers([{ type: 'webhook', name: 'ops', url: sink.url, secret: WEBHOOK_SECRET }], {
+          log,
+        }),
+      ),
+      build: createBuild('http://alerting.test'),
       inhibitRules: [],
       nearest: () => [],
       consumers: false,

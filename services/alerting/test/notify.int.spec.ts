@@ -11,7 +11,12 @@ import {
 import { DeviceType } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { eventually } from '@slimstad/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlertingFixture, startAlertingFixture } from './support/alerting-fixture.js';
+import { verifyWebhookSignature } from '../src/notify/index.js';
+import {
+  type AlertingFixture,
+  startAlertingFixture,
+  WEBHOOK_SECRET,
+} from './support/alerting-fixture.js';
 import { startWebhookSink } from './support/webhook-sink.js';
 
 let f: AlertingFixture;
@@ -73,6 +78,14 @@ describe('rule → alert → notification → webhook', () => {
     await eventually(() => expect(sink.received).toHaveLength(1), { timeoutMs: 15_000 });
     const first = sink.received[0]!;
     expect(first.body.status).toBe('firing');
+    // Signed with the receiver's secret (HMAC-SHA256 over timestamp and body).
+    expect(
+      verifyWebhookSignature(
+        WEBHOOK_SECRET,
+        first.raw,
+        String(first.headers['x-slimstad-signature']),
+      ),
+    ).toMatchObject({ ok: true });
     expect(first.body.alerts[0]!.labels).toMatchObject({
       alertname: 'Dyle water level high',
       device: 'wl-1',

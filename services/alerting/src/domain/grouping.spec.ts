@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contentHash, decideFlush, flushAfterChange, groupKey } from './grouping.js';
+import { contentHash, decideFlush, flushAfterChange } from './grouping.js';
 
 const t = { groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 4 * 3_600_000 };
 
@@ -56,11 +56,7 @@ describe('group timing', () => {
       ),
     );
   });
-  it('group keys take the group_by labels (or all of them)', () => {
-    expect(groupKey({ alertname: 'x', zone: 'z', device: 'd' }, ['zone', 'alertname']).key).toBe(
-      '{alertname="x",zone="z"}',
-    );
-    expect(groupKey({ b: '2', a: '1' }, ['...']).labels).toEqual({ a: '1', b: '2' });
+  it('content hashes name each alert once, acknowledged counting as firing', () => {
     expect(
       contentHash([
         { fingerprint: 'b', state: 'acknowledged' },

@@ -3,7 +3,6 @@
 // `groupInterval` after the last notification, and an unchanged group with firing alerts is
 // re-sent every `repeatInterval`. At most one notification per group per flush: the outbox row
 // is keyed by (receiver, group, flush sequence), so nothing is sent twice for one interval.
-import type { Labels } from './labels.js';
 
 export interface GroupTiming {
   groupWaitMs: number;
@@ -46,20 +45,6 @@ export function decideFlush(
   if (content.firing > 0 && g.lastFlushAt !== null)
     return { send: false, nextFlushAt: g.lastFlushAt + t.repeatIntervalMs };
   return { send: false, nextFlushAt: null };
-}
-
-/** The group key of an alert: the values of the `groupBy` labels (`...` groups by all labels). */
-export function groupKey(
-  labels: Labels,
-  groupBy: readonly string[],
-): { key: string; labels: Record<string, string> } {
-  const names = groupBy.includes('...') ? Object.keys(labels).sort() : [...groupBy].sort();
-  const picked: Record<string, string> = {};
-  for (const n of names) picked[n] = labels[n] ?? '';
-  return {
-    key: `{${names.map((n) => `${n}=${JSON.stringify(picked[n])}`).join(',')}}`,
-    labels: picked,
-  };
 }
 
 /** What a group's notification says: each alert's fingerprint, state and escalations, sorted. */

@@ -12,7 +12,7 @@ import {
   notFound,
 } from '@slimstad/kit';
 import { toAlertMessage } from '../api/mapping.js';
-import { flushAfterChange, groupKey } from '../domain/grouping.js';
+import { flushAfterChange } from '../domain/grouping.js';
 import { fingerprint, type Labels } from '../domain/labels.js';
 import { type AlertAction, applyAction, nextEscalationAt } from '../domain/lifecycle.js';
 import type { RuleDef } from '../domain/rules.js';
@@ -264,12 +264,16 @@ export class Alerts {
   ): Promise<number | undefined> {
     let earliest: number | undefined;
     for (const target of this.o.router(labels)) {
-      const g = groupKey(labels, target.groupBy);
       let scheduled = 0;
       await joinGroup(
         trx,
         alert.id,
-        { receiver: target.receiver, key: g.key, labels: g.labels, timing: target.timing },
+        {
+          receiver: target.receiver,
+          key: target.groupKey,
+          labels: target.groupLabels,
+          timing: target.timing,
+        },
         (clock) => {
           scheduled = flushAfterChange(clock, at, target.timing);
           return scheduled;

@@ -6,9 +6,10 @@
 // while sending leaves a claim that expires — either way the notification goes out after
 // restart, once per flush sequence (its idempotency key lets receivers drop a redelivery after
 // a crash between delivery and its record).
-import { backoffDelay, type Clock, type Logger, type Metrics, realDelay } from '@slimstad/kit';
+import { type Clock, type Logger, type Metrics, realDelay } from '@slimstad/kit';
 import { contentHash, decideFlush } from '../domain/grouping.js';
 import { type InhibitRule, isInhibited, silencedBy } from '../domain/silences.js';
+import { type RetryPolicy, retryDelay } from '../notify/delivery.js';
 import { openAlerts } from '../store/alert.repository.js';
 import type { Db } from '../store/db.js';
 import {
@@ -37,9 +38,8 @@ export interface DispatcherOptions {
   inhibitRules: readonly InhibitRule[];
   /** Real ms between polls for due groups and notifications (other replicas' work, retries). */
   pollMs: number;
-  /** Delivery attempts before a notification is marked failed. */
-  maxAttempts: number;
-  backoff: { initialMs: number; maxMs: number };
+  /** Backoff, attempts and Retry-After bounds of deliveries (notify/'s policy). */
+  retry: RetryPolicy;
   /** How long a claim on a notification lasts (a crashed sender's claim expires). */
   claimMs: number;
 }
@@ -249,10 +249,7 @@ export class Dispatcher {
         return;
       }
       const message = result.reason;
-      const delay =
-        result.outcome === 'permanent' || n.attempts >= this.o.maxAttempts
-          ? undefined
-          : (result.retryAfterMs ?? backoffDelay(n.attempts, this.o.backoff));
+      const delay = retryDelay(result, n.attempts, this.o.retry);
       const retryAt = delay === undefined ? null : this.o.clock.now() + delay * this.o.clock.speed;
       await markFailed(this.o.db, n.id, message, retryAt);
       this.outcomes.inc({ receiver: n.receiver, outcome: retryAt === null ? 'failed' : 'retry' });

@@ -6,7 +6,9 @@ import type { NotificationPayload } from '../store/notification.repository.js';
 
 export interface RouteTarget {
   receiver: string;
-  groupBy: readonly string[];
+  /** The aggregation group (unique per route node and group_by values). */
+  groupKey: string;
+  groupLabels: Record<string, string>;
   timing: GroupTiming;
 }
 

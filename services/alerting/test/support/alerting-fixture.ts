@@ -32,11 +32,17 @@ import {
   type AlertingSettings,
   startAlerting,
 } from '../../src/alerting-service.js';
-import { interimBuild, interimDeliver, interimRouter } from '../../src/engine/interim-notify.js';
+import {
+  createBuild,
+  createDeliver,
+  createReceivers,
+  createRouter,
+} from '../../src/engine/notifications.js';
 import type { AlertingDatabase } from '../../src/store/db.js';
 import { migrations } from '../../src/store/migrations/index.js';
 
 export const KEY = 'alerting-test-secret-0123456789abcdef';
+export const WEBHOOK_SECRET = 'alerting-webhook-secret-0123456789abcdef';
 
 export const TEST_SETTINGS: AlertingSettings = {
   ALERTING_TICK_MS: 100,
@@ -98,6 +104,17 @@ export async function startAlertingFixture(label: string, options: FixtureOption
     groupIntervalMs: 1_000,
     repeatIntervalMs: 3_600_000,
   };
+  const receivers = createReceivers(
+    [
+      {
+        type: 'webhook',
+        name: 'ops',
+        url: options.webhookUrl ?? 'http://127.0.0.1:9/none',
+        secret: WEBHOOK_SECRET,
+      },
+    ],
+    { log },
+  );
   const start = (metrics = createMetrics('alerting', { defaultMetrics: false })) =>
     startAlerting({
       db: database.db,
@@ -106,9 +123,18 @@ export async function startAlertingFixture(label: string, options: FixtureOption
       log,
       metrics,
       settings: TEST_SETTINGS,
-      router: interimRouter(timing, 'ops'),
-      deliver: interimDeliver(options.webhookUrl ? [{ name: 'ops', url: options.webhookUrl }] : []),
-      build: interimBuild,
+      router: createRouter(
+        {
+          receiver: 'ops',
+          group_by: ['alertname', 'zone'],
+          group_wait: timing.groupWaitMs,
+          group_interval: timing.groupIntervalMs,
+          repeat_interval: timing.repeatIntervalMs,
+        },
+        ['ops'],
+      ),
+      deliver: createDeliver(receivers),
+      build: createBuild('http://alerting.test'),
       inhibitRules: [],
       nearest: () => [],
       ...options.deps,

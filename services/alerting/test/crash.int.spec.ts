@@ -87,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('SIGKILL between firing and sending', () => {
-  it('notifies exactly once after restart', async () => {
+  it('notifies exactly once after restart', { timeout: 120_000 }, async () => {
     const first = start();
     const line = await first.logLine('gRPC serving', 60_000);
     const token = await signToken({ key: KEY, subject: 'ada', roles: ['admin'] });

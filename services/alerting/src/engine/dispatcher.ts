@@ -219,13 +219,25 @@ export class Dispatcher {
     });
   }
 
-  /** Claims and delivers due notifications (concurrently); resolves when they are settled. */
+  /** Claims due notifications and starts delivering them; resolves with how many. */
   async sendDue(limit = 50): Promise<number> {
     const now = this.o.clock.now();
     const claimed = await this.o.db
       .transaction()
       .execute((trx) => claimDue(trx, now, this.o.claimMs, limit));
-    await Promise.all(claimed.map((n) => this.track(this.deliverOne(n))));
+    // Deliveries run beside the next rounds (a slow receiver holds up no other group);
+    // `settle()` waits for them.
+    for (const n of claimed) {
+      void this.track(
+        this.deliverOne(n).catch((error: unknown) =>
+          // The claim expires and the notification is taken up again.
+          this.o.log.warn(
+            { err: error, notification: String(n.id) },
+            'could not record a delivery',
+          ),
+        ),
+      );
+    }
     return claimed.length;
   }
 

@@ -52,6 +52,13 @@ export const alertingConfigSchema = z.object({
   ALERTING_RETRY_MAX_MS: millis.default(300_000),
   /** How long a sender's claim on a notification lasts before another may take it over. */
   ALERTING_CLAIM_MS: millis.default(30_000),
+  /** IANA time zone of the city (CAP date-times, night and weekday rules' defaults). */
+  ALERTING_TIME_ZONE: z.string().default('Europe/Brussels'),
+  /** CAP sender of public warnings; default `alerting@<MUNICIPALITY_CODE>.slimstad`. */
+  ALERTING_CAP_SENDER: z
+    .string()
+    .regex(/^[^\s,<&]+$/, 'must have no spaces, commas, < or &')
+    .optional(),
   /** Port of the HTTP server for the public Atom feed of CAP warnings. */
   HTTP_PORT: port.default(8081),
   /** Public base URL of the feed (links in Atom entries). */

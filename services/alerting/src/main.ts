@@ -2,6 +2,8 @@
 import { alertingStreams } from '@slimstad/contracts';
 import { clockFromConfig, runMain, startRuntime } from '@slimstad/kit';
 import { startAlerting } from './alerting-service.js';
+import { startFeedServer } from './api/feed.http.js';
+import { nearestPoints } from './api/nearest.js';
 import { alertingConfigSchema } from './config.js';
 import { type LabelMatcher, matcherProblem } from './domain/labels.js';
 import type { InhibitRule } from './domain/silences.js';
@@ -11,6 +13,7 @@ import {
   createReceivers,
   createRouter,
 } from './engine/notifications.js';
+import { createPublicWarnings } from './engine/public-warnings.js';
 import type { AlertingDatabase } from './store/db.js';
 import { migrations } from './store/migrations/index.js';
 
@@ -52,8 +55,25 @@ runMain(async () => {
     deliver: createDeliver(receivers),
     build: createBuild(config.ALERTING_PUBLIC_URL),
     inhibitRules: inhibitRules(config.ALERTING_INHIBIT_RULES),
-    nearest: () => [],
+    nearest: nearestPoints,
+    publicWarnings: createPublicWarnings({
+      sender: config.ALERTING_CAP_SENDER ?? `alerting@${config.MUNICIPALITY_CODE}.slimstad`,
+      municipalityCode: config.MUNICIPALITY_CODE,
+      timeZone: config.ALERTING_TIME_ZONE,
+      log,
+      metrics,
+    }),
   });
+  const feed = await startFeedServer({
+    db: runtime.database.db,
+    clock,
+    log,
+    port: config.HTTP_PORT,
+    host: config.LISTEN_HOST,
+    publicBaseUrl: config.ALERTING_PUBLIC_URL,
+    municipalityCode: config.MUNICIPALITY_CODE,
+  });
+  shutdown.add('feed', () => feed.close());
   shutdown.add('alerting', () => alerting.stop());
   await runtime.serveGrpc(alerting.api);
   shutdown.listen();

@@ -85,3 +85,31 @@ export async function audit(
     trx,
   );
 }
+
+/** The XML of one published CAP message. */
+export async function capXml(trx: Tx, identifier: string): Promise<string | undefined> {
+  const { rows } = await sql<{
+    xml: string;
+  }>`select xml from cap_message where identifier = ${identifier}`.execute(trx);
+  return rows[0]?.xml;
+}
+
+/**
+ * The feed's messages: the latest message of every alert still open, and of alerts resolved
+ * within `recentMs` (their Cancel), newest first.
+ */
+export async function currentCapXml(
+  trx: Tx,
+  now: number,
+  recentMs: number,
+  limit = 200,
+): Promise<string[]> {
+  const { rows } = await sql<{ xml: string; sent_at: Date }>`
+    select distinct on (m.alert_id) m.xml, m.sent_at from cap_message m join alert a on a.id = m.alert_id
+    where a.state <> 'resolved' or a.ended_at > ${new Date(now - recentMs)}
+    order by m.alert_id, m.id desc`.execute(trx);
+  return rows
+    .sort((a, b) => b.sent_at.getTime() - a.sent_at.getTime())
+    .slice(0, limit)
+    .map((r) => r.xml);
+}

@@ -32,12 +32,15 @@ import {
   type AlertingSettings,
   startAlerting,
 } from '../../src/alerting-service.js';
+import { startFeedServer } from '../../src/api/feed.http.js';
+import { nearestPoints } from '../../src/api/nearest.js';
 import {
   createBuild,
   createDeliver,
   createReceivers,
   createRouter,
 } from '../../src/engine/notifications.js';
+import { createPublicWarnings } from '../../src/engine/public-warnings.js';
 import type { AlertingDatabase } from '../../src/store/db.js';
 import { migrations } from '../../src/store/migrations/index.js';
 
@@ -136,7 +139,14 @@ export async function startAlertingFixture(label: string, options: FixtureOption
       deliver: createDeliver(receivers),
       build: createBuild('http://alerting.test'),
       inhibitRules: [],
-      nearest: () => [],
+      nearest: nearestPoints,
+      publicWarnings: createPublicWarnings({
+        sender: 'alerting@test.slimstad',
+        municipalityCode: 'test',
+        timeZone: 'Europe/Brussels',
+        log,
+        metrics,
+      }),
       ...options.deps,
     });
   let service: AlertingService = await start();
@@ -148,6 +158,15 @@ export async function startAlertingFixture(label: string, options: FixtureOption
     reflection: { protoRoot, protoFiles },
   });
   const port = await server.start(0, '127.0.0.1');
+  const feed = await startFeedServer({
+    db: database.db,
+    clock,
+    log,
+    port: 0,
+    host: '127.0.0.1',
+    publicBaseUrl: 'http://alerting.test',
+    municipalityCode: 'test',
+  });
   const closers: (() => unknown)[] = [];
   return {
     bus,
@@ -173,7 +192,9 @@ export async function startAlertingFixture(label: string, options: FixtureOption
       service = await start();
       return service;
     },
+    feedUrl: `http://127.0.0.1:${feed.port}`,
     async close() {
+      await feed.close();
       await server.shutdown(1_000);
       await service.stop().catch(() => undefined);
       for (const c of closers) c();

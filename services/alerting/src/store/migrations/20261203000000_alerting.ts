@@ -127,6 +127,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       alert_id uuid not null references alert (id),
       msg_type text not null,
       sent_at timestamptz not null,
+      sent text not null,
       event text not null,
       severity text not null,
       area_desc text not null,

@@ -97,7 +97,11 @@ export async function startAlerting(deps: AlertingDeps) {
 
   const reloadRules = async () => {
     const next = await rulesStamp(db);
-    if (next === stamp) return;
+    if (next === stamp) {
+      // Event rules whose subject had no stream yet get their consumer once it appears.
+      if (deps.consumers !== false) await eventRules.sync(engine.enabledRules);
+      return;
+    }
     stamp = next;
     const rules: RuleDef[] = [];
     for (const row of await currentRules(db)) {

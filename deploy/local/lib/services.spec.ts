@@ -17,8 +17,8 @@ function list(value: unknown): string {
 }
 
 describe('loadServices', () => {
-  it('reads the committed list: ingest, lighting, bollards, and the simulator pointed at them', () => {
-    const [ingest, lighting, bollards, simulator, ...rest] = loadServices(
+  it('reads the committed list: ingest, lighting, bollards, alerting, and the simulator pointed at them', () => {
+    const [ingest, lighting, bollards, alerting, simulator, ...rest] = loadServices(
       fileURLToPath(new URL('../services.json', import.meta.url)),
       '/repo',
     );
@@ -27,12 +27,20 @@ describe('loadServices', () => {
     expect(lighting).toMatchObject({ name: 'lighting', dir: '/repo/services/lighting' });
     expect(bollards).toMatchObject({ name: 'bollards', dir: '/repo/services/bollards' });
     expect(bollards!.env.BOLLARDS_IDENTITY_SECRET?.length).toBeGreaterThanOrEqual(32);
+    expect(alerting).toMatchObject({
+      name: 'alerting',
+      dir: '/repo/services/alerting',
+      grpcPort: 50056,
+      opsPort: 9469,
+    });
+    expect(alerting!.env.HTTP_PORT).toBe('8081');
     expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });
     // Lighting starts before the simulator, which seeds the demo lamps through its API.
     expect(simulator!.env.LIGHTING_GRPC_ADDRESS).toBe(`127.0.0.1:${lighting!.grpcPort}`);
-    const all = [ingest, lighting, bollards, simulator];
-    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(4);
-    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(4);
+    const all = [ingest, lighting, bollards, alerting, simulator];
+    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(5);
+    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(5);
+    expect(alerting!.env.HTTP_PORT).not.toBe(ingest!.env.HTTP_PORT);
     // The simulator reaches ingest's gRPC port and HTTP edge with ingest's tts secret.
     expect(simulator!.env.INGEST_GRPC_ADDRESS).toBe(`127.0.0.1:${ingest!.grpcPort}`);
     expect(simulator!.env.INGEST_TTS_WEBHOOK_URL).toBe(

@@ -4,6 +4,7 @@
 // run() turns any thrown error into one clear line and an exit code.
 import type { Command } from 'commander';
 import type { Cli } from '../program.js';
+import { alerts } from './alerts.js';
 import { bollards } from './bollards.js';
 import { devices } from './devices.js';
 import { health } from './health.js';
@@ -26,4 +27,5 @@ export const commands: readonly CliCommand[] = [
   quarantine,
   lighting,
   bollards,
+  alerts,
 ];

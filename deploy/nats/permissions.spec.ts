@@ -450,6 +450,9 @@ describe('alerting', () => {
 
   it('declares its streams, reads readings and lamp failures, finds the stream of a rule subject', async () => {
     await alerting.bus.declareStreams(...alertingStreams);
+    // It waits for ingest's streams before consuming them.
+    await alerting.bus.jsm.streams.info('SENSOR_READINGS');
+    await alerting.bus.jsm.streams.info('SENSOR_DEVICES');
     const heard: string[] = [];
     await alerting.bus.consume({
       event: ReadingRecorded,

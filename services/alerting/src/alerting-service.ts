@@ -3,6 +3,7 @@
 // rules and escalation, and the gRPC API. main.ts adds the process around it; tests start it
 // in-process against a test database and namespace.
 
+import { SensorDevicesStream, SensorReadingsStream } from '@slimstad/contracts';
 import { Rule } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
 import {
   type Bus,
@@ -126,9 +127,32 @@ export async function startAlerting(deps: AlertingDeps) {
   await reloadRules();
 
   const consumers: RunningConsumer[] = [];
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  // Ingest owns the sensor streams: when alerting starts first, it waits for them.
+  const startConsumers = async (): Promise<void> => {
+    try {
+      // Both streams first, so consumers are never half declared.
+      for (const stream of [SensorDevicesStream, SensorReadingsStream])
+        await bus.jsm.streams.info(bus.ns.stream(stream));
+      consumers.push(...(await consumeDevices(bus, db, engine)));
+      consumers.push(...(await consumeReadings(bus, engine)));
+    } catch (error) {
+      if (stopped) return;
+      log.warn(
+        { err: error },
+        'sensor streams not available yet (is ingest running?); retrying in 2 s',
+      );
+      await new Promise<void>((resolve) => {
+        retryTimer = setTimeout(resolve, 2_000);
+      });
+      if (!stopped) return startConsumers();
+    }
+  };
   if (deps.consumers !== false) {
-    consumers.push(...(await consumeDevices(bus, db, engine)));
-    consumers.push(...(await consumeReadings(bus, engine)));
+    const first = startConsumers();
+    // Start-up waits for the consumers only if the streams are there.
+    await Promise.race([first, new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   const alertsGauge = metrics.gauge('alerts', 'Alerts by lifecycle state.', ['state']);
@@ -195,6 +219,8 @@ export async function startAlerting(deps: AlertingDeps) {
       await reloadRules();
     },
     async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
       for (const t of timers) clearInterval(t);
       await ticking;
       await Promise.allSettled(consumers.map((c) => c.stop()));

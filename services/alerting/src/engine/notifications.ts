@@ -59,8 +59,13 @@ export function createReceivers(
   return out;
 }
 
-/** The routing tree; without one, everything goes to the first receiver grouped by alertname and zone. */
+/**
+ * The routing tree; without one, everything goes to the first receiver grouped by alertname
+ * and zone.
+ */
 export function createRouter(raw: unknown, receivers: readonly string[]): Router {
+  // No receivers and no tree (the demo city): alerts are kept and shown, nobody is notified.
+  if (raw === undefined && receivers.length === 0) return () => [];
   const config = raw ?? { receiver: receivers[0] ?? 'none', group_by: ['alertname', 'zone'] };
   const root = parseRoutingTree(config, { receivers });
   return (labels) =>

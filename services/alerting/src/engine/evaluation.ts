@@ -183,7 +183,19 @@ export class RuleEngine {
     }
   }
 
-  private async apply(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {
+  /**
+   * Transitions reach the database in the order they were evaluated, even when several
+   * messages are handled at once (their acknowledgements overlap; their writes do not).
+   */
+  private applied: Promise<void> = Promise.resolve();
+  private apply(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {
+    if (work.length === 0) return Promise.resolve();
+    const next = this.applied.then(() => this.write(work));
+    this.applied = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {
     for (const { rule, labels, t } of work) {
       if (t.to === 'firing') await this.o.alerts.fire(rule, labels, t.detail);
       else if (t.to === 'resolved') await this.o.alerts.clear(rule, labels, t.detail);

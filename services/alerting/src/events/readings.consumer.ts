@@ -10,6 +10,8 @@ export async function consumeReadings(bus: Bus, engine: RuleEngine): Promise<Run
       event: ReadingRecorded,
       durable: 'alerting--readings',
       startAt: 'new',
+      // Evaluation runs in delivery order as each handler starts; acknowledgements overlap.
+      concurrency: 16,
       handle: async (reading) => {
         await engine.onReadings([reading]);
         return ack();
@@ -19,6 +21,7 @@ export async function consumeReadings(bus: Bus, engine: RuleEngine): Promise<Run
       event: ReadingBatchRecorded,
       durable: 'alerting--reading-batches',
       startAt: 'new',
+      concurrency: 8,
       handle: async (batch) => {
         await engine.onReadings(batch.readings);
         return ack();

@@ -116,7 +116,7 @@ export async function startAlerting(deps: AlertingDeps) {
   };
 
   for (const d of await allDevices(db)) {
-    engine.devices.set(d.id, {
+    engine.setDevice(d.id, {
       type: d.type,
       zone: d.zone,
       department: d.department,

@@ -133,15 +133,12 @@ describe('SIGKILL between firing and sending', () => {
       },
       { msgId: 'crash-1' },
     );
-    await eventually(
-      async () => {
-        const { rows } = await pool.query(
-          `select count(*)::int as n from alerting.alert where state = 'firing'`,
-        );
-        expect(rows[0].n).toBe(1);
-      },
-      { timeoutMs: 15_000 },
-    );
+    await eventually(async () => {
+      const { rows } = await pool.query(
+        `select count(*)::int as n from alerting.alert where state = 'firing'`,
+      );
+      expect(rows[0].n).toBe(1);
+    }, 15_000);
     first.child.kill('SIGKILL');
     await first.exited;
     expect(sink.received).toHaveLength(0);
@@ -152,7 +149,7 @@ describe('SIGKILL between firing and sending', () => {
 
     const second = start();
     await second.logLine('alerting ready', 60_000);
-    await eventually(() => expect(sink.received).toHaveLength(1), { timeoutMs: 20_000 });
+    await eventually(() => expect(sink.received).toHaveLength(1), 20_000);
     expect(sink.received[0]!.body.alerts[0]!.labels.device).toBe('wl-k');
     // Nothing more arrives for the same group interval.
     await new Promise((r) => setTimeout(r, 2_000));

@@ -75,7 +75,7 @@ describe('rule → alert → notification → webhook', () => {
     });
     await publishLevel('wl-1', 2.0);
     await publishLevel('wl-1', 2.4);
-    await eventually(() => expect(sink.received).toHaveLength(1), { timeoutMs: 15_000 });
+    await eventually(() => expect(sink.received).toHaveLength(1), 15_000);
     const first = sink.received[0]!;
     expect(first.body.status).toBe('firing');
     // Signed with the receiver's secret (HMAC-SHA256 over timestamp and body).
@@ -103,7 +103,7 @@ describe('rule → alert → notification → webhook', () => {
       expect(alerts[0]!.state).toBe(AlertState.ALERT_STATE_FIRING);
     });
     await publishLevel('wl-1', 2.0);
-    await eventually(() => expect(sink.received).toHaveLength(2), { timeoutMs: 15_000 });
+    await eventually(() => expect(sink.received).toHaveLength(2), 15_000);
     expect(sink.received[1]!.body.status).toBe('resolved');
     const { alerts } = await viewer.listAlerts({
       states: [AlertState.ALERT_STATE_RESOLVED],
@@ -117,7 +117,7 @@ describe('rule → alert → notification → webhook', () => {
     sink.failNext(3);
     const before = sink.received.length;
     await publishLevel('wl-2', 2.6);
-    await eventually(() => expect(sink.received.length).toBe(before + 1), { timeoutMs: 20_000 });
+    await eventually(() => expect(sink.received.length).toBe(before + 1), 20_000);
     const viewer = await f.api(['viewer']);
     await eventually(async () => {
       const { notifications } = await viewer.listNotifications({ status: '' });

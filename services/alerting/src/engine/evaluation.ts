@@ -7,7 +7,13 @@
 import { deviceTypeToken } from '@slimstad/contracts';
 import type { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import type { Clock, Logger, Metrics } from '@slimstad/kit';
-import { equalMatchers, fingerprint, type Labels, matchesAll } from '../domain/labels.js';
+import {
+  equalMatchers,
+  fingerprint,
+  type LabelMatcher,
+  type Labels,
+  matchesAll,
+} from '../domain/labels.js';
 import {
   type AbsenceEvaluator,
   createEvaluator,
@@ -33,7 +39,9 @@ export class RuleEngine {
   private rules: RuleDef[] = [];
   private byMetric = new Map<string, RuleDef[]>();
   private readonly series = new Map<string, { ev: Evaluator; rule: RuleDef; labels: Labels }>();
-  readonly devices = new Map<string, DeviceInfo>();
+  private readonly devices = new Map<string, DeviceInfo>();
+  private readonly labelCache = new Map<string, Record<string, string>>();
+  private scopes = new Map<RuleDef, LabelMatcher[]>();
   private readonly evalSeconds;
   private readonly readings;
 
@@ -59,6 +67,7 @@ export class RuleEngine {
   /** Replaces the rule set; series of rules that changed version start afresh. */
   setRules(rules: readonly RuleDef[]): void {
     this.rules = rules.filter((r) => r.enabled);
+    this.scopes = new Map();
     this.byMetric = new Map();
     for (const r of this.rules) {
       const m = ruleMetric(r.condition) ?? (r.condition.kind === 'absence' ? '*' : undefined);
@@ -70,17 +79,38 @@ export class RuleEngine {
       if (!live.has(key.split('|')[0] as string)) this.series.delete(key);
   }
 
+  /** What ingest's registry says of a device (its labels scope rules and label alerts). */
+  setDevice(id: string, info: DeviceInfo | undefined): void {
+    if (info) this.devices.set(id, info);
+    else this.devices.delete(id);
+    this.labelCache.delete(id);
+  }
+
   /** The labels of a device's series. */
   seriesLabels(deviceId: string, typeToken: string): Record<string, string> {
+    const cached = this.labelCache.get(deviceId);
+    if (cached) return cached;
     const d = this.devices.get(deviceId);
-    if (!d) return { device: deviceId, device_type: typeToken };
-    return {
-      ...d.labels,
-      device: deviceId,
-      device_type: d.type || typeToken,
-      zone: d.zone,
-      department: d.department,
-    };
+    const labels = d
+      ? {
+          ...d.labels,
+          device: deviceId,
+          device_type: d.type || typeToken,
+          zone: d.zone,
+          department: d.department,
+        }
+      : { device: deviceId, device_type: typeToken };
+    this.labelCache.set(deviceId, labels);
+    return labels;
+  }
+
+  private inScope(rule: RuleDef, labels: Labels): boolean {
+    let matchers = this.scopes.get(rule);
+    if (!matchers) {
+      matchers = equalMatchers(rule.scope);
+      this.scopes.set(rule, matchers);
+    }
+    return matchesAll(matchers, labels);
   }
 
   private evaluator(rule: RuleDef, deviceId: string, labels: Labels): Evaluator | undefined {
@@ -106,7 +136,7 @@ export class RuleEngine {
       const labels = this.seriesLabels(r.deviceId, deviceTypeToken(r.deviceType));
       const time = r.observedAt?.getTime() ?? this.o.clock.now();
       for (const rule of rules) {
-        if (!matchesAll(equalMatchers(rule.scope), labels)) continue;
+        if (!this.inScope(rule, labels)) continue;
         const ev = this.evaluator(rule, r.deviceId, labels);
         if (!ev) continue;
         for (const t of ev.observe({ time, value: r.value })) work.push({ rule, labels, t });
@@ -131,7 +161,7 @@ export class RuleEngine {
     const labels = this.seriesLabels(deviceId, typeToken);
     const work: { rule: RuleDef; labels: Labels; t: Transition }[] = [];
     for (const rule of this.byMetric.get('*') ?? []) {
-      if (!matchesAll(equalMatchers(rule.scope), labels)) continue;
+      if (!this.inScope(rule, labels)) continue;
       const ev = this.evaluator(rule, deviceId, labels) as AbsenceEvaluator | undefined;
       for (const t of ev?.offline(at) ?? []) work.push({ rule, labels, t });
     }
@@ -143,7 +173,7 @@ export class RuleEngine {
     const labels = this.seriesLabels(deviceId, typeToken);
     const work: { rule: RuleDef; labels: Labels; t: Transition }[] = [];
     for (const rule of this.byMetric.get('*') ?? []) {
-      if (!matchesAll(equalMatchers(rule.scope), labels)) continue;
+      if (!this.inScope(rule, labels)) continue;
       const ev = this.evaluator(rule, deviceId, labels);
       for (const t of ev?.observe({ time: at, value: 0 }) ?? []) work.push({ rule, labels, t });
     }
@@ -155,8 +185,7 @@ export class RuleEngine {
     if (rule.condition.kind !== 'event') return;
     const fire = subjectLabels(rule.condition.subject, subject);
     if (fire) {
-      if (matchesAll(equalMatchers(rule.scope), fire))
-        await this.o.alerts.fire(rule, fire, `event on ${subject}`);
+      if (this.inScope(rule, fire)) await this.o.alerts.fire(rule, fire, `event on ${subject}`);
       return;
     }
     if (rule.condition.resolveSubject) {

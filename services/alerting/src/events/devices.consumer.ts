@@ -30,7 +30,7 @@ export async function consumeDevices(
         if (!d) return ack();
         if (change.kind === DeviceChangeKind.DEVICE_CHANGE_KIND_DECOMMISSIONED) {
           await deleteDevice(db, d.id);
-          engine.devices.delete(d.id);
+          engine.setDevice(d.id, undefined);
           return ack();
         }
         const info = {
@@ -50,7 +50,7 @@ export async function consumeDevices(
           longitude: d.location?.longitude ?? null,
           expected_interval_ms: info.expectedIntervalMs,
         });
-        engine.devices.set(d.id, info);
+        engine.setDevice(d.id, info);
         return ack();
       },
     }),

@@ -307,6 +307,12 @@ async function main() {
     say(
       `ingest (publish → recorded event): p50 ${Math.round(percentile(ingestShare, 50))} ms, p99 ${Math.round(percentile(ingestShare, 99))} ms`,
     );
+    const alertingShare = [...recorded]
+      .flatMap(([d, t]) => (arrivals.has(d) ? [(arrivals.get(d) as number) - t] : []))
+      .sort((a, b) => a - b);
+    say(
+      `alerting (recorded event → webhook): p50 ${Math.round(percentile(alertingShare, 50))} ms, p99 ${Math.round(percentile(alertingShare, 99))} ms`,
+    );
     recordedSub.unsubscribe();
     say(
       `p50 ${Math.round(percentile(latencies, 50))} ms, max ${Math.round(latencies.at(-1) ?? 0)} ms, bad signatures ${badSignatures}`,

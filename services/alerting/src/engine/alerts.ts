@@ -102,6 +102,7 @@ export class Alerts {
       return r;
     });
     if (result.created) {
+      this.o.log.debug({ alert: result.alert.id, ms: this.o.clock.now() - at }, 'alert fired');
       this.transitions.inc({ change: 'fired' });
       this.o.committed({ flushAt });
     }

@@ -213,15 +213,28 @@ export class RuleEngine {
   }
 
   /**
-   * Transitions reach the database in the order they were evaluated, even when several
-   * messages are handled at once (their acknowledgements overlap; their writes do not).
+   * Transitions of one series reach the database in the order they were evaluated, even when
+   * several messages are handled at once; different series write side by side.
    */
-  private applied: Promise<void> = Promise.resolve();
+  private readonly chains = new Map<string, Promise<void>>();
   private apply(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {
     if (work.length === 0) return Promise.resolve();
-    const next = this.applied.then(() => this.write(work));
-    this.applied = next.catch(() => undefined);
-    return next;
+    const bySeries = new Map<string, typeof work>();
+    for (const w of work) {
+      const key = `${w.rule.id}|${fingerprint(w.labels)}`;
+      bySeries.set(key, [...(bySeries.get(key) ?? []), w]);
+    }
+    return Promise.all(
+      [...bySeries].map(([key, items]) => {
+        const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.write(items));
+        const settled = next.catch(() => undefined);
+        this.chains.set(key, settled);
+        void settled.then(() => {
+          if (this.chains.get(key) === settled) this.chains.delete(key);
+        });
+        return next;
+      }),
+    ).then(() => undefined);
   }
 
   private async write(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {

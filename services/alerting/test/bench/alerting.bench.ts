@@ -52,6 +52,9 @@ async function main() {
 
   // The webhook receiver: arrival time per crossing device, duplicates by delivery id.
   const arrivals = new Map<string, number>();
+  // When alerting fired each alert (its startsAt, wall clock), to split its share.
+  const firedAt = new Map<string, number>();
+  const wallToPerf = (wall: number) => wall - Date.now() + performance.now();
   const deliveries = new Map<string, number>();
   let badSignatures = 0;
   let extraArrivals = 0;
@@ -74,7 +77,10 @@ async function main() {
         if (a.status !== 'firing') continue;
         const device = a.labels.device ?? '';
         if (arrivals.has(device)) extraArrivals++;
-        else arrivals.set(device, at);
+        else {
+          arrivals.set(device, at);
+          firedAt.set(device, wallToPerf(Date.parse((a as { startsAt?: string }).startsAt ?? '')));
+        }
       }
       res.writeHead(200).end();
     });
@@ -122,6 +128,7 @@ async function main() {
       env: {
         ...common,
         SERVICE_NAME: 'alerting',
+        LOG_LEVEL: process.env.BENCH_ALERTING_LOG ?? 'warn',
         GRPC_PORT: String(alertingPort),
         HTTP_PORT: '0',
         ALERTING_RECEIVERS: JSON.stringify([
@@ -140,6 +147,8 @@ async function main() {
           repeat_interval: 3_600_000,
         }),
         ALERTING_RULES_RELOAD_MS: '500',
+        DATABASE_POOL_MAX: process.env.BENCH_POOL ?? '10',
+        ALERTING_DISPATCH_POLL_MS: process.env.BENCH_POLL_MS ?? '1000',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -312,6 +321,15 @@ async function main() {
       .sort((a, b) => a - b);
     say(
       `alerting (recorded event → webhook): p50 ${Math.round(percentile(alertingShare, 50))} ms, p99 ${Math.round(percentile(alertingShare, 99))} ms`,
+    );
+    const split = (from: Map<string, number>, to: Map<string, number>) =>
+      [...from]
+        .flatMap(([d, t]) => (to.has(d) ? [(to.get(d) as number) - t] : []))
+        .sort((a, b) => a - b);
+    const evaluation = split(recorded, firedAt);
+    const dispatch = split(firedAt, arrivals);
+    say(
+      `  of which recorded → fired: p50 ${Math.round(percentile(evaluation, 50))} ms; fired → webhook: p50 ${Math.round(percentile(dispatch, 50))} ms, p99 ${Math.round(percentile(dispatch, 99))} ms`,
     );
     recordedSub.unsubscribe();
     say(

@@ -160,6 +160,7 @@ export async function startAlerting(deps: AlertingDeps) {
     'status',
   ]);
   const timers: NodeJS.Timeout[] = [];
+  let gaugesAt = Number.NEGATIVE_INFINITY;
   let ticking: Promise<void> | undefined;
   const every = (ms: number, work: () => Promise<unknown>, what: string) => {
     const t = setInterval(() => {
@@ -179,6 +180,9 @@ export async function startAlerting(deps: AlertingDeps) {
     async () => {
       await engine.tick();
       await alerts.escalateDue(rulesById);
+      // The gauges count whole tables: refreshed every 15 s, not every tick.
+      if (performance.now() - gaugesAt < 15_000) return;
+      gaugesAt = performance.now();
       for (const [state, n] of Object.entries({
         firing: 0,
         acknowledged: 0,

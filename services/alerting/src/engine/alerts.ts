@@ -252,6 +252,8 @@ export class Alerts {
         { ...alert.labels, escalation: String(alert.escalations) },
         action.at,
       );
+      // Still no one on it: the public warning is re-issued (CAP Update).
+      if (alert.public) await this.o.publicWarnings?.onChange(trx, alert, 'Update', action.at);
     }
     return { alert, flushAt };
   }

@@ -105,6 +105,22 @@ describe('webhook receiver', () => {
     expect(hook.requests).toHaveLength(2);
   });
 
+  it('stops retrying at once when aborted (shutdown does not wait out a backoff)', async () => {
+    const hook = await server(() => ({ status: 503 }));
+    const receiver = createWebhookReceiver({ name: 'duty', url: hook.url, secret: SECRET });
+    const controller = new AbortController();
+    const started = Date.now();
+    const { result, attempts } = await deliverWithRetries(receiver, sampleNotification(), {
+      policy: { ...fastPolicy, initialDelayMs: 60_000, maxDelayMs: 60_000 },
+      signal: controller.signal,
+      onAttempt: () => setTimeout(() => controller.abort(), 50),
+    });
+    expect(result.outcome).toBe('retryable');
+    expect(attempts).toBe(1);
+    expect(hook.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('treats a refused connection as retryable', async () => {
     const hook = await server(() => ({ status: 200 }));
     const url = hook.url;

@@ -70,6 +70,37 @@ export function sandbagInstruction(
   return `${t.intro} ${items.join(' ')}`;
 }
 
+export interface SandbagAdvice {
+  /** The point distances are measured from: the polygon's centroid or the circle's centre. */
+  center: LatLon;
+  /** Nearest first, with great-circle distances. */
+  nearest: NearbyPoint[];
+  /** The instruction text per language. */
+  instructions: Record<InstructionLanguage, string>;
+}
+
+/**
+ * Everything a flood warning says about sandbags, in one pure call: the area's centre, the k
+ * nearest sandbag points with distances, and the instruction in English, Dutch and French.
+ */
+export function sandbagAdvice(
+  area: { polygon: readonly LatLon[] } | { circle: Circle },
+  registry: readonly ResourcePoint[],
+  k = 3,
+): SandbagAdvice {
+  const center = areaCenter(area);
+  const nearest = nearestResourcePoints(center, registry, { k, kind: SANDBAGS });
+  return {
+    center,
+    nearest,
+    instructions: {
+      en: sandbagInstruction(nearest, 'en'),
+      nl: sandbagInstruction(nearest, 'nl'),
+      fr: sandbagInstruction(nearest, 'fr'),
+    },
+  };
+}
+
 export interface FloodInfoInput {
   /** The warning area; its first polygon (else circle) locates the nearest points. */
   area: CapArea;

@@ -73,6 +73,33 @@ describe('CAP geometry', () => {
     const c = polygonCentroid(l);
     expect(c.lat).toBeCloseTo(1.1, 9);
     expect(c.lon).toBeCloseTo(1.1, 9);
+    // Collinear points have no area: the mean of the vertices.
+    const line = polygonCentroid([
+      { lat: 51.1, lon: 4.1 },
+      { lat: 51.2, lon: 4.2 },
+      { lat: 51.3, lon: 4.3 },
+    ]);
+    expect(line.lat).toBeCloseTo(51.2, 9);
+    expect(line.lon).toBeCloseTo(4.2, 9);
+  });
+
+  it('the centroid of a triangle is the mean of its corners (property)', () => {
+    const corner = fc.record({
+      lat: fc.double({ min: 50, max: 52, noNaN: true }),
+      lon: fc.double({ min: 3, max: 6, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.tuple(corner, corner, corner), (t) => {
+        const [a, b, c] = t;
+        const twiceArea = Math.abs(
+          (b.lon - a.lon) * (c.lat - a.lat) - (c.lon - a.lon) * (b.lat - a.lat),
+        );
+        fc.pre(twiceArea > 1e-6);
+        const m = polygonCentroid(t);
+        expect(m.lat).toBeCloseTo((a.lat + b.lat + c.lat) / 3, 7);
+        expect(m.lon).toBeCloseTo((a.lon + b.lon + c.lon) / 3, 7);
+      }),
+    );
   });
 
   it('nearest k: sorted, of the right kind, and nothing left out is nearer (property)', () => {

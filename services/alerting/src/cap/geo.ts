@@ -123,25 +123,32 @@ export function distanceKm(a: LatLon, b: LatLon): number {
  */
 export function polygonCentroid(points: readonly LatLon[]): LatLon {
   const ring = closePolygon(points);
+  // Relative to the first vertex: the shoelace sums then stay small and lose no precision.
+  const o = ring[0]!;
   let area = 0;
   let cx = 0;
   let cy = 0;
   for (let i = 0; i < ring.length - 1; i++) {
-    const p = ring[i]!;
-    const q = ring[i + 1]!;
-    const cross = p.lon * q.lat - q.lon * p.lat;
+    const px = ring[i]!.lon - o.lon;
+    const py = ring[i]!.lat - o.lat;
+    const qx = ring[i + 1]!.lon - o.lon;
+    const qy = ring[i + 1]!.lat - o.lat;
+    const cross = px * qy - qx * py;
     area += cross;
-    cx += (p.lon + q.lon) * cross;
-    cy += (p.lat + q.lat) * cross;
+    cx += (px + qx) * cross;
+    cy += (py + qy) * cross;
   }
-  if (Math.abs(area) < 1e-12) {
+  const span = Math.max(
+    ...ring.map((p) => Math.max(Math.abs(p.lat - o.lat), Math.abs(p.lon - o.lon))),
+  );
+  if (Math.abs(area) <= 1e-9 * span * span) {
     const vs = ring.slice(0, -1);
     return {
       lat: vs.reduce((s, p) => s + p.lat, 0) / vs.length,
       lon: vs.reduce((s, p) => s + p.lon, 0) / vs.length,
     };
   }
-  return { lat: cy / (3 * area), lon: cx / (3 * area) };
+  return { lat: o.lat + cy / (3 * area), lon: o.lon + cx / (3 * area) };
 }
 
 /** An area's reference point: the centroid of its polygon or the centre of its circle. */

@@ -35,7 +35,11 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return header.split(',').some((t) => strip(t) === strip(etag));
 }
 
-/** `(req, res) => Promise<boolean>`: true when it answered, false when the path is not its own. */
+/**
+ * `(req, res) => Promise<boolean>`: true when it answered, false when the path is not its own
+ * (so it can sit beside `/metrics`). When a lookup throws, it answers 500 and then rejects
+ * with the error, for the caller to log.
+ */
 export function createCapHttpHandler(options: CapHttpOptions) {
   const base = (options.basePath ?? '/cap').replace(/\/$/, '');
   const publicBase = options.feed.publicBaseUrl.replace(/\/$/, '');

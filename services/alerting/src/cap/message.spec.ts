@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floodInfo, nearestSandbagPoints, sandbagInstruction } from './flood.js';
+import { floodInfo, nearestSandbagPoints, sandbagAdvice, sandbagInstruction } from './flood.js';
 import type { ResourcePoint } from './geo.js';
 import {
   buildCapAlert,
@@ -168,6 +168,25 @@ describe('flood instructions', () => {
       'points de distribution les plus proches : 1. Sporthal Émile & Zoon (0,1 km',
     );
     expect(sandbagInstruction([], 'en')).toMatch(/No sandbag distribution point/);
+  });
+
+  it('advice for a polygon area measures from its centroid', () => {
+    const square = [
+      { lat: 51.565, lon: 4.776 },
+      { lat: 51.565, lon: 4.786 },
+      { lat: 51.575, lon: 4.786 },
+      { lat: 51.575, lon: 4.776 },
+    ];
+    const advice = sandbagAdvice({ polygon: square }, registry, 5);
+    expect(advice.center.lat).toBeCloseTo(51.57, 9);
+    expect(advice.center.lon).toBeCloseTo(4.781, 9);
+    // Only sandbag points, never the (nearer) shelter; all three, nearest first.
+    expect(advice.nearest.map((n) => n.point.id)).toEqual(['near', 'mid', 'far']);
+    expect(advice.nearest[0]!.distanceKm).toBeCloseTo(0.0556, 3);
+    expect(advice.instructions.en).toBe(sandbagInstruction(advice.nearest, 'en'));
+    expect(advice.instructions.nl).toMatch(/^Bescherm deuren/);
+    expect(advice.instructions.fr).toMatch(/^Protégez les portes/);
+    expect(sandbagAdvice({ circle }, registry, 0).nearest).toEqual([]);
   });
 
   it('builds one info block per language with the instruction and the points as parameters', () => {

@@ -161,7 +161,7 @@ export async function deliverWithRetries(
   options: RetryLoopOptions = {},
 ): Promise<{ result: DeliveryResult; attempts: number }> {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, options.signal));
   let recipients: readonly string[] | undefined;
   for (let attempt = 1; ; attempt++) {
     const result = await receiver.send(notification, {
@@ -176,5 +176,20 @@ export async function deliverWithRetries(
     if (result.outcome === 'retryable' && result.pendingRecipients)
       recipients = result.pendingRecipients;
     await sleep(delay);
+    if (options.signal?.aborted) return { result, attempts: attempt };
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (shutdown must not wait out a backoff). */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -149,6 +149,11 @@ describe('routing tree', () => {
     // Regexes are anchored, as in Alertmanager.
     expect(matcherMatches({ name: 'a', type: '=~', value: 'b' }, { a: 'abc' })).toBe(false);
     expect(matcherMatches({ name: 'a', type: '!~', value: 'b' }, { a: 'abc' })).toBe(true);
+    // As in Go's RE2 without (?s): `.` does not cross a newline.
+    expect(matcherMatches({ name: 'a', type: '=~', value: '.*' }, { a: 'x\ny' })).toBe(false);
+    expect(matcherMatches({ name: 'a', type: '=~', value: '(?:.|\\n)*' }, { a: 'x\ny' })).toBe(
+      true,
+    );
   });
 
   it('rejects a bad tree naming the path of every bad node', () => {

@@ -109,8 +109,8 @@ const regexCache = new Map<string, RegExp>();
 function anchored(value: string): RegExp {
   let re = regexCache.get(value);
   if (!re) {
-    // Alertmanager anchors matcher regexes at both ends.
-    re = new RegExp(`^(?:${value})$`, 'su');
+    // Alertmanager anchors matcher regexes at both ends; like Go's RE2 default, `.` stops at \n.
+    re = new RegExp(`^(?:${value})$`, 'u');
     regexCache.set(value, re);
   }
   return re;

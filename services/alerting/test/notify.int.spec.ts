@@ -125,3 +125,30 @@ describe('rule → alert → notification → webhook', () => {
     });
   });
 });
+
+describe('a failed write', () => {
+  it('is retried from the redelivered reading, not lost with the evaluator state', async () => {
+    const alerts = f.service.alerts;
+    const fire = alerts.fire.bind(alerts);
+    let failures = 1;
+    alerts.fire = async (...args) => {
+      if (failures-- > 0) throw new Error('database unavailable (test)');
+      return fire(...args);
+    };
+    try {
+      const before = sink.received.length;
+      await publishLevel('wl-3', 2.7);
+      await eventually(
+        () =>
+          expect(
+            sink.received
+              .slice(before)
+              .some((n) => n.body.alerts.some((a) => a.labels.device === 'wl-3')),
+          ).toBe(true),
+        20_000,
+      );
+    } finally {
+      alerts.fire = fire;
+    }
+  });
+});

@@ -239,8 +239,15 @@ export class RuleEngine {
 
   private async write(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {
     for (const { rule, labels, t } of work) {
-      if (t.to === 'firing') await this.o.alerts.fire(rule, labels, t.detail);
-      else if (t.to === 'resolved') await this.o.alerts.clear(rule, labels, t.detail);
+      try {
+        if (t.to === 'firing') await this.o.alerts.fire(rule, labels, t.detail);
+        else if (t.to === 'resolved') await this.o.alerts.clear(rule, labels, t.detail);
+      } catch (error) {
+        // The evaluator moved on but the database did not: forget the series, so the
+        // redelivered reading evaluates afresh and the transition is not lost.
+        this.series.delete(`${rule.id}@${rule.version}|${labels.device ?? ''}`);
+        throw error;
+      }
     }
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '@slimstad/kit';
 import { createAlertingApi } from './api/alerting.handler.js';
 import { ruleFromWire } from './api/mapping.js';
-import type { NearestPoints } from './api/ports.js';
+import type { FetchReadings, NearestPoints } from './api/ports.js';
 import type { RuleDef } from './domain/rules.js';
 import type { InhibitRule } from './domain/silences.js';
 import { Alerts, type PublicWarningHook } from './engine/alerts.js';
@@ -54,6 +54,7 @@ export interface AlertingDeps {
   build: BuildNotification;
   inhibitRules: readonly InhibitRule[];
   nearest: NearestPoints;
+  fetchReadings?: FetchReadings;
   publicWarnings?: PublicWarningHook;
   /** Start the bus consumers (tests of the API alone may leave them out). */
   consumers?: boolean;
@@ -210,6 +211,7 @@ export async function startAlerting(deps: AlertingDeps) {
       await reloadRules();
     },
     nearest: deps.nearest,
+    fetchReadings: deps.fetchReadings,
   });
 
   return {

@@ -59,6 +59,10 @@ export const alertingConfigSchema = z.object({
     .string()
     .regex(/^[^\s,<&]+$/, 'must have no spaces, commas, < or &')
     .optional(),
+  /** Ingest's gRPC address, for dry runs over recorded readings (QueryReadings). */
+  INGEST_GRPC_ADDRESS: z.string().optional(),
+  /** A viewer token for ingest's API (required with INGEST_GRPC_ADDRESS). */
+  INGEST_TOKEN: z.string().optional(),
   /** Port of the HTTP server for the public Atom feed of CAP warnings. */
   HTTP_PORT: port.default(8081),
   /** Public base URL of the feed (links in Atom entries). */

@@ -7,6 +7,7 @@ import { nearestPoints } from './api/nearest.js';
 import { alertingConfigSchema } from './config.js';
 import { type LabelMatcher, matcherProblem } from './domain/labels.js';
 import type { InhibitRule } from './domain/silences.js';
+import { ingestReadings } from './engine/ingest-readings.js';
 import {
   createBuild,
   createDeliver,
@@ -44,7 +45,16 @@ runMain(async () => {
   shutdown.add('receivers', async () => {
     for (const r of receivers.values()) await r.close?.();
   });
+  if (config.INGEST_GRPC_ADDRESS && !config.INGEST_TOKEN)
+    throw new Error(
+      'INGEST_TOKEN is required with INGEST_GRPC_ADDRESS (a viewer token for ingest)',
+    );
+  const ingest = config.INGEST_GRPC_ADDRESS
+    ? ingestReadings(config.INGEST_GRPC_ADDRESS, config.INGEST_TOKEN ?? '')
+    : undefined;
+  if (ingest) shutdown.add('ingest client', () => ingest.close());
   const alerting = await startAlerting({
+    fetchReadings: ingest?.fetch,
     db: runtime.database.db,
     bus,
     clock,

@@ -20,7 +20,7 @@ import {
 } from '@slimstad/kit';
 import { dryRun } from '../domain/dry-run.js';
 import { matcherProblem, matchesAll } from '../domain/labels.js';
-import { validateRule } from '../domain/rules.js';
+import { type RuleDef, ruleMetric, validateRule } from '../domain/rules.js';
 import { type InhibitRule, isInhibited, silencedBy } from '../domain/silences.js';
 import type { Alerts } from '../engine/alerts.js';
 import {
@@ -53,7 +53,7 @@ import {
   toResourcePointMessage,
   toSilenceMessage,
 } from './mapping.js';
-import type { NearestPoints } from './ports.js';
+import type { FetchReadings, NearestPoints } from './ports.js';
 
 export interface AlertingApiDeps {
   db: Db;
@@ -63,6 +63,8 @@ export interface AlertingApiDeps {
   /** Called after a rule was saved or deleted (the engine reloads). */
   rulesChanged: () => Promise<void>;
   nearest: NearestPoints;
+  /** Recorded readings for dry runs (ingest's QueryReadings), when configured. */
+  fetchReadings?: FetchReadings;
 }
 
 type Handlers = ServiceHandlers<typeof AlertingServiceService>;
@@ -130,6 +132,47 @@ export function createAlertingApi(deps: AlertingApiDeps) {
     });
     await deps.rulesChanged();
     return ruleOf(saved);
+  };
+
+  /** A device's recorded readings from ingest, one sample per bucket as the rule reads it. */
+  const recorded = async (rule: RuleDef, deviceId: string, start?: Date, end?: Date) => {
+    const v: FieldViolation[] = [];
+    if (!deviceId)
+      v.push({
+        field: 'device_id',
+        description: 'give samples, or a device whose readings ingest holds',
+      });
+    if (!start || !end || end <= start)
+      v.push({ field: 'end_time', description: 'must be after start_time' });
+    const metric = ruleMetric(rule.condition);
+    if (!metric)
+      v.push({
+        field: 'rule',
+        description: `${rule.condition.kind} rules cannot be dry-run over readings`,
+      });
+    if (v.length > 0 || !start || !end || !metric)
+      throw invalidArgument('nothing to run the rule over', v);
+    if (!deps.fetchReadings)
+      throw failedPrecondition(
+        'ingest is not configured (INGEST_GRPC_ADDRESS); pass the samples in the request',
+      );
+    const range = end.getTime() - start.getTime();
+    const bucketMs = Math.max(1_000, Math.ceil(range / 10_000 / 1_000) * 1_000);
+    const buckets = await deps.fetchReadings({ deviceId, metric, start, end, bucketMs });
+    const c = rule.condition;
+    // Each bucket stands for its readings as the rule would judge them: the extreme a
+    // threshold or a night's minimum looks for, the total a baseline sums, else the mean.
+    const pick = (b: (typeof buckets)[number]) =>
+      c.kind === 'threshold'
+        ? c.comparison === 'above'
+          ? b.max
+          : b.min
+        : c.kind === 'night_flow'
+          ? b.min
+          : c.kind === 'baseline'
+            ? b.avg * b.count
+            : b.avg;
+    return buckets.map((b) => ({ time: b.time, value: pick(b), device: deviceId }));
   };
 
   const handlers: Handlers = {
@@ -218,20 +261,20 @@ export function createAlertingApi(deps: AlertingApiDeps) {
           throw invalidArgument('event rules cannot be dry-run over readings', [
             { field: 'rule.event', description: 'dry runs take readings' },
           ]);
-        if (req.samples.length === 0)
-          throw invalidArgument('no samples to run the rule over', [
-            {
-              field: 'samples',
-              description: 'give the recorded samples (e.g. exported from ingest QueryReadings)',
-            },
-          ]);
-        const samples = req.samples.map((s, i) => {
-          if (!s.time)
-            throw invalidArgument('sample without time', [
-              { field: `samples[${i}].time`, description: 'is required' },
-            ]);
-          return { time: s.time.getTime(), value: s.value, device: s.deviceId || 'dry-run' };
-        });
+        let source = 'request';
+        let samples: { time: number; value: number; device: string }[];
+        if (req.samples.length > 0) {
+          samples = req.samples.map((s, i) => {
+            if (!s.time)
+              throw invalidArgument('sample without time', [
+                { field: `samples[${i}].time`, description: 'is required' },
+              ]);
+            return { time: s.time.getTime(), value: s.value, device: s.deviceId || 'dry-run' };
+          });
+        } else {
+          samples = await recorded(rule, req.deviceId, req.startTime, req.endTime);
+          source = 'ingest';
+        }
         const transitions = dryRun(rule.condition, samples, 0, req.endTime?.getTime());
         return {
           transitions: transitions.map((t) => ({
@@ -241,7 +284,7 @@ export function createAlertingApi(deps: AlertingApiDeps) {
             value: t.value,
           })),
           samples: samples.length,
-          source: 'request',
+          source,
         };
       },
     },

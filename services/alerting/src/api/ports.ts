@@ -9,3 +9,12 @@ export type NearestPoints = (
   from: GeoPoint,
   count: number,
 ) => NearbyResourcePoint[];
+
+/** Downsampled recorded readings of one device metric (ingest's QueryReadings). */
+export type FetchReadings = (query: {
+  deviceId: string;
+  metric: string;
+  start: Date;
+  end: Date;
+  bucketMs: number;
+}) => Promise<{ time: number; avg: number; min: number; max: number; count: number }[]>;

@@ -206,6 +206,7 @@ const samples: Record<string, unknown> = {
     planId: 'plan-20260314T0926-a1b2c3',
     emptiedTime: receivedAt,
     fillBeforePercent: 91,
+  }),
   'slimstad.alerting.v1.AlertChanged': alertingEventsModule.AlertChanged.fromPartial({
     alert: {
       id: '0b6f3c1e-6a2b-4c55-9f0e-0d1d3c2b1a00',

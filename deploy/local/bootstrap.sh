@@ -90,7 +90,23 @@ if ! command -v kubectl >/dev/null 2>&1; then
   say "kubectl: installed ($("$dir/kubectl" version --client 2>/dev/null | head -n 1))"
 fi
 
+# 3c. xmllint (libxml2-utils), for the alerting tests that validate CAP 1.2 messages against the
+#    OASIS schema and check the Atom feed's well-formedness.
+if ! command -v xmllint >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "xmllint not found: installing Debian's libxml2-utils"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libxml2-utils; } >"$log" 2>&1; then
+      tail -n 20 "$log" >&2
+      fail "apt-get could not install libxml2-utils (for xmllint); install it yourself: apt-get install libxml2-utils"
+    fi
+    say "xmllint: installed"
+  else
+    say "xmllint not found (the CAP tests need it): apt-get install libxml2-utils"
+  fi
+fi
+
 # 4. Dependencies, exactly as locked.
+
 started=$(date +%s)
 if ! (cd "$repo" && pnpm install --frozen-lockfile --reporter=append-only) >"$log" 2>&1; then
   tail -n 40 "$log" >&2

@@ -146,6 +146,13 @@ async function main(env = process.env) {
     if (lighting) say(`  export SLIMSTAD_LIGHTING_API=127.0.0.1:${lighting.grpcPort}`);
     const bollards = services.find((s) => s.name === 'bollards');
     if (bollards) say(`  export SLIMSTAD_BOLLARDS_API=127.0.0.1:${bollards.grpcPort}`);
+    const alerting = services.find((s) => s.name === 'alerting');
+    if (alerting) {
+      say(`  export SLIMSTAD_ALERTING_API=127.0.0.1:${alerting.grpcPort}`);
+      say(
+        `  public warnings (CAP 1.2 Atom feed): http://127.0.0.1:${alerting.env.HTTP_PORT}/cap/feed.atom`,
+      );
+    }
   }
   if (services.some((s) => s.name === 'simulator')) {
     say(

@@ -9,11 +9,19 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // @slimstad/deploy depends on the kit only; the contracts come from the workspace sources
 // (the same modules the kit loads).
 import {
+  AlertChanged as AlertChangedMessage,
+  CapAlertShared as CapAlertSharedMessage,
+} from '../../proto/gen/slimstad/alerting/v1/events.js';
+import {
   AccessRequest,
   BollardCommandAck,
   BollardCommand as BollardCommandMessage,
 } from '../../proto/gen/slimstad/bollards/v1/control.js';
-import { LampCommand, LampCommandAck } from '../../proto/gen/slimstad/lighting/v1/control.js';
+import {
+  LampCommand,
+  LampCommandAck,
+  LampFailed as LampFailedMessage,
+} from '../../proto/gen/slimstad/lighting/v1/control.js';
 import { DeviceType } from '../../proto/gen/slimstad/sensor/v1/device.js';
 import {
   DeviceCameOnline as DeviceCameOnlineMessage,
@@ -27,10 +35,13 @@ import {
 } from '../../proto/gen/slimstad/waste/v1/events.js';
 import {
   AccessRequested,
+  AlertChanged,
+  alertingStreams,
   BinEmptied,
   BollardAcknowledged,
   BollardCommanded,
   bollardStreams,
+  CapAlertShared,
   DeadLetterStream,
   DeviceCameOnline,
   FederationEventsStream,
@@ -38,6 +49,7 @@ import {
   IngestIntakeStream,
   LampAcknowledged,
   LampCommanded,
+  LampFailed,
   lightingStreams,
   OverflowRiskRaised,
   ReadingBatchRecorded,
@@ -454,6 +466,86 @@ describe('lighting (and every service reading sensor.>)', () => {
   });
 });
 
+describe('alerting', () => {
+  let alerting: Session;
+  beforeAll(async () => {
+    alerting = await connectAs('alerting');
+  });
+
+  it('declares its streams, reads readings and lamp failures, finds the stream of a rule subject', async () => {
+    await alerting.bus.declareStreams(...alertingStreams, FederationShareStream);
+    // It waits for ingest's streams before consuming them.
+    await alerting.bus.jsm.streams.info('SENSOR_READINGS');
+    await alerting.bus.jsm.streams.info('SENSOR_DEVICES');
+    const heard: string[] = [];
+    await alerting.bus.consume({
+      event: ReadingRecorded,
+      durable: 'alerting--readings',
+      handle: (message) => {
+        heard.push(message.deviceId);
+        return ack();
+      },
+    });
+    await alerting.bus.consume({
+      event: LampFailed,
+      durable: 'alerting--rule-lamp-failed-fire',
+      handle: (message) => {
+        heard.push(message.lampId);
+        return ack();
+      },
+    });
+    const lighting = await connectAs('lighting');
+    await lighting.bus.publish(
+      LampFailed,
+      { zone: 'park', lamp: 'l-9' },
+      LampFailedMessage.fromPartial({ lampId: 'l-9', zoneId: 'park' }),
+      { msgId: 'lf:l-9' },
+    );
+    await vi.waitFor(() => expect(heard).toContain('l-9'));
+    expect(heard).toContain('wl-001');
+    expect(await alerting.bus.jsm.streams.find('lighting.lamp.failed.park.l-9')).toBe(
+      'LIGHTING_EVENTS',
+    );
+    await alerting.bus.jsm.consumers.delete('LIGHTING_EVENTS', 'alerting--rule-lamp-failed-fire');
+  });
+
+  it('publishes alert changes and public warnings, nothing of other domains', async () => {
+    await alerting.bus.publish(
+      AlertChanged,
+      { severity: 'critical', rule: 'r1' },
+      AlertChangedMessage.fromPartial({ change: 'fired', actor: 'system' }),
+      { msgId: 'alert:1' },
+    );
+    await alerting.bus.publish(
+      CapAlertShared,
+      {},
+      CapAlertSharedMessage.fromPartial({ identifier: 'x', msgType: 'Alert' }),
+      {
+        msgId: 'cap:1',
+      },
+    );
+    expect((await operator.bus.jsm.streams.info('SHARE')).state.messages).toBe(1);
+    // It may create the federation's SHARE stream (either may start first), never change it.
+    await expect(
+      alerting.bus.jsm.streams.update('SHARE', { max_age: 1_000_000_000 }),
+    ).rejects.toEqual(deniedPublish('$JS.API.STREAM.UPDATE.SHARE'));
+    await expect(
+      alerting.bus.publish(
+        ReadingRecorded,
+        { type: 'water_level', device: 'wl-9' },
+        reading('wl-9', 1n),
+        { msgId: 'forged' },
+      ),
+    ).rejects.toEqual(deniedPublish('sensor.reading.water_level.wl-9'));
+    await expect(
+      alerting.bus.consume({ event: ReadingSubmitted, durable: 'alerting--sneak', handle: ack }),
+    ).rejects.toEqual(deniedPublish('$JS.API.CONSUMER.INFO.INGEST_INTAKE.alerting--sneak'));
+    await expect(alerting.bus.jsm.streams.delete('SENSOR_READINGS')).rejects.toEqual(
+      deniedPublish('$JS.API.STREAM.DELETE.SENSOR_READINGS'),
+    );
+  });
+});
+
 describe('lamp_controllers', () => {
   let controllers: Session;
   beforeAll(async () => {
@@ -500,7 +592,11 @@ describe('operator', () => {
     for await (const name of operator.bus.jsm.streams.names()) names.push(name);
     expect(names).toContain('INGEST_INTAKE');
     const consumers = await operator.bus.jsm.consumers.list('SENSOR_READINGS').next();
-    expect(consumers.map((c) => c.name).sort()).toEqual(['lighting--poison', 'lighting--presence']);
+    expect(consumers.map((c) => c.name).sort()).toEqual([
+      'alerting--readings',
+      'lighting--poison',
+      'lighting--presence',
+    ]);
     const intake = await operator.bus.jsm.consumers.info(
       'INGEST_INTAKE',
       'ingest--intake-readings',

@@ -4,6 +4,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AlertState, Severity } from '../gen/slimstad/alerting/v1/alerting.js';
+import * as alertingEventsModule from '../gen/slimstad/alerting/v1/events.js';
 import {
   CredentialKind,
   FailMode,
@@ -204,6 +206,37 @@ const samples: Record<string, unknown> = {
     planId: 'plan-20260314T0926-a1b2c3',
     emptiedTime: receivedAt,
     fillBeforePercent: 91,
+  'slimstad.alerting.v1.AlertChanged': alertingEventsModule.AlertChanged.fromPartial({
+    alert: {
+      id: '0b6f3c1e-6a2b-4c55-9f0e-0d1d3c2b1a00',
+      fingerprint: '9f86d081884c7d65',
+      ruleId: 'dyle-high',
+      ruleVersion: 3n,
+      labels: { alertname: 'Dyle high', zone: 'dyle', device: 'wl-001' },
+      annotations: { summary: 'Water level high' },
+      state: AlertState.ALERT_STATE_FIRING,
+      severity: Severity.SEVERITY_CRITICAL,
+      startTime: observedAt,
+      lastSeenTime: receivedAt,
+      escalations: 1,
+      public: true,
+    },
+    change: 'escalated',
+    actor: 'system',
+    time: receivedAt,
+  }),
+  'slimstad.alerting.v1.CapAlertShared': alertingEventsModule.CapAlertShared.fromPartial({
+    identifier: 'slimstad-1a2b3c4d-9f86d081884c7d65-v2',
+    sender: 'alerting@mechelen.slimstad',
+    sent: observedAt,
+    msgType: 'Cancel',
+    event: 'Flood warning',
+    severity: 'Severe',
+    urgency: 'Past',
+    areaDesc: 'Dyle banks',
+    xml: '<?xml version="1.0" encoding="UTF-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">…</alert>',
+    references: ['slimstad-1a2b3c4d-9f86d081884c7d65-v1'],
+    municipalityCode: 'mechelen',
   }),
   'slimstad.sensor.v1.Reading': reading,
   'slimstad.sensor.v1.ReadingBatch': readingModule.ReadingBatch.fromPartial({
@@ -415,6 +448,7 @@ for (const module of [
   bollardControlModule,
   wasteEventsModule,
   federationModule,
+  alertingEventsModule,
 ]) {
   for (const [name, value] of Object.entries(module)) {
     if (typeof value === 'object' && value !== null && 'encode' in value && 'decode' in value) {

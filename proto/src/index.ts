@@ -4,6 +4,7 @@
 // `@slimstad/contracts/gen/slimstad/sensor/v1/reading`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alertingEvents, alertingStreams } from './alerting.js';
 import { bollardEvents, bollardStreams } from './bollards.js';
 import { DeadLetterStream } from './bus.js';
 import type { EventContract, StreamContract } from './contract.js';
@@ -13,6 +14,7 @@ import { lightingEvents, lightingStreams } from './lighting.js';
 import { sensorEvents, sensorStreams } from './sensor.js';
 import { wasteEvents, wasteStreams } from './waste.js';
 
+export * from './alerting.js';
 export * from './bollards.js';
 export * from './bus.js';
 export * from './contract.js';
@@ -37,6 +39,9 @@ export const protoRoot: string =
 
 /** Slimstad's .proto files, relative to `protoRoot` (a test keeps this list complete). */
 export const protoFiles: readonly string[] = [
+  'slimstad/alerting/v1/alerting.proto',
+  'slimstad/alerting/v1/alerting_service.proto',
+  'slimstad/alerting/v1/events.proto',
   'slimstad/bollards/v1/bollards.proto',
   'slimstad/bollards/v1/bollards_service.proto',
   'slimstad/bollards/v1/control.proto',
@@ -64,6 +69,7 @@ export const allStreams: readonly StreamContract[] = [
   ...bollardStreams,
   ...wasteStreams,
   ...federationStreams,
+  ...alertingStreams,
 ];
 
 /** Every event of the contract. */
@@ -74,4 +80,5 @@ export const allEvents: readonly EventContract<unknown>[] = [
   ...bollardEvents,
   ...wasteEvents,
   ...federationEvents,
+  ...alertingEvents,
 ];

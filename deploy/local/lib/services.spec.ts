@@ -17,11 +17,9 @@ function list(value: unknown): string {
 }
 
 describe('loadServices', () => {
-  it('reads the committed list: ingest, lighting, bollards, waste, federation, and the simulator pointed at them', () => {
-    const [ingest, lighting, bollards, waste, federation, simulator, ...rest] = loadServices(
-      fileURLToPath(new URL('../services.json', import.meta.url)),
-      '/repo',
-    );
+  it('reads the committed list: ingest, lighting, bollards, waste, federation, alerting, and the simulator pointed at them', () => {
+    const [ingest, lighting, bollards, waste, federation, alerting, simulator, ...rest] =
+      loadServices(fileURLToPath(new URL('../services.json', import.meta.url)), '/repo');
     expect(rest).toEqual([]);
     expect(ingest).toMatchObject({ name: 'ingest', dir: '/repo/services/ingest' });
     expect(lighting).toMatchObject({ name: 'lighting', dir: '/repo/services/lighting' });
@@ -45,15 +43,23 @@ describe('loadServices', () => {
       },
     });
     expect(federation!.env.FEDERATION_REGION_FILE).toBeUndefined();
+    expect(alerting).toMatchObject({
+      name: 'alerting',
+      dir: '/repo/services/alerting',
+      grpcPort: 50056,
+      opsPort: 9469,
+    });
+    expect(alerting!.env.HTTP_PORT).toBe('8081');
     expect(simulator).toMatchObject({ name: 'simulator', dir: '/repo/services/simulator' });
     // Lighting starts before the simulator, which seeds the demo lamps through its API.
     expect(simulator!.env.LIGHTING_GRPC_ADDRESS).toBe(`127.0.0.1:${lighting!.grpcPort}`);
     // …and the demo bollards through bollards' API, its reader gateway hashing with the same secret.
     expect(simulator!.env.BOLLARDS_GRPC_ADDRESS).toBe(`127.0.0.1:${bollards!.grpcPort}`);
     expect(simulator!.env.BOLLARDS_IDENTITY_SECRET).toBe(bollards!.env.BOLLARDS_IDENTITY_SECRET);
-    const all = [ingest, lighting, bollards, waste, federation, simulator];
-    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(6);
-    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(6);
+    const all = [ingest, lighting, bollards, waste, federation, alerting, simulator];
+    expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(7);
+    expect(new Set(all.map((s) => s!.opsPort)).size).toBe(7);
+    expect(alerting!.env.HTTP_PORT).not.toBe(ingest!.env.HTTP_PORT);
     // The simulator reaches ingest's gRPC port and HTTP edge with ingest's tts secret.
     expect(simulator!.env.INGEST_GRPC_ADDRESS).toBe(`127.0.0.1:${ingest!.grpcPort}`);
     expect(simulator!.env.INGEST_TTS_WEBHOOK_URL).toBe(

@@ -11,6 +11,7 @@ export * from './db/append-only.js';
 export * from './db/database.js';
 export * from './db/migrate.js';
 export * from './errors.js';
+export * from './geo.js';
 export * from './grpc/index.js';
 export * from './health.js';
 export * from './identity.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, isDate, isTimeZone, localTime } from './local-time.js';
+import { addDays, isDate, isTimeZone, localTime, utcOffsetMinutes } from './local-time.js';
 
 describe('local time', () => {
   it('reads the local date, weekday and minute across daylight saving time', () => {
@@ -19,5 +19,16 @@ describe('local time', () => {
     expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
     expect(isTimeZone('Europe/Brussels')).toBe(true);
     expect(isTimeZone('Europe/Atlantis')).toBe(false);
+  });
+
+  it('gives the UTC offset of a zone at an instant, across daylight saving', () => {
+    expect(utcOffsetMinutes(Date.parse('2026-12-03T12:00:00Z'), 'Europe/Brussels')).toBe(60);
+    expect(utcOffsetMinutes(Date.parse('2026-07-01T12:00:00Z'), 'Europe/Brussels')).toBe(120);
+    // The switch: 01:00 UTC on the last Sunday of March.
+    expect(utcOffsetMinutes(Date.parse('2026-03-29T00:59:59Z'), 'Europe/Brussels')).toBe(60);
+    expect(utcOffsetMinutes(Date.parse('2026-03-29T01:00:00Z'), 'Europe/Brussels')).toBe(120);
+    expect(utcOffsetMinutes(Date.parse('2026-12-03T12:00:00Z'), 'UTC')).toBe(0);
+    expect(utcOffsetMinutes(Date.parse('2026-12-03T12:00:00Z'), 'America/St_Johns')).toBe(-210);
+    expect(utcOffsetMinutes(Date.parse('2026-12-03T12:00:00Z'), 'Asia/Kolkata')).toBe(330);
   });
 });

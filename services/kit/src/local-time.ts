@@ -22,6 +22,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
+      second: '2-digit',
       hourCycle: 'h23',
     });
     formatters.set(timeZone, f);
@@ -64,4 +65,17 @@ export function isDate(value: string): boolean {
   if (!DATE.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/**
+ * The offset of `timeZone` from UTC at instant `ms`, in minutes east (Brussels in winter: 60,
+ * St John's: -210). Seconds of historic local mean time are rounded away.
+ */
+export function utcOffsetMinutes(ms: number, timeZone: string): number {
+  const whole = Math.floor(ms / 1000) * 1000;
+  const p: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(whole))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((asUtc - whole) / 60_000);
 }

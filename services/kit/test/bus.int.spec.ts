@@ -129,6 +129,25 @@ describe('narrower consumers', () => {
     expect(presence).toEqual(['new']);
   });
 
+  it("with message type '*' take any message type, undecoded by the contract's codec", async () => {
+    const raw = {
+      ...ReadingRecorded,
+      messageType: '*',
+      codec: { ...ReadingRecorded.codec, decode: (data: Uint8Array | unknown) => data },
+    } as unknown as typeof ReadingRecorded;
+    const seen: string[] = [];
+    await f.bus.consume({
+      event: raw,
+      durable: 'test--any-type',
+      handle: (_, d) => {
+        seen.push(d.subject);
+        return ack();
+      },
+    });
+    await f.bus.publish(ReadingRecorded, params, reading(1n), { msgId: 'typed' });
+    await vi.waitFor(() => expect(seen).toEqual(['sensor.reading.water_level.wl-001']));
+  });
+
   it('refuse a filter outside the event', async () => {
     await expect(
       f.bus.consume({

@@ -4,6 +4,7 @@
 // run() turns any thrown error into one clear line and an exit code.
 import type { Command } from 'commander';
 import type { Cli } from '../program.js';
+import { alerts } from './alerts.js';
 import { bollards } from './bollards.js';
 import { devices } from './devices.js';
 import { federation } from './federation.js';
@@ -30,4 +31,5 @@ export const commands: readonly CliCommand[] = [
   bollards,
   waste,
   federation,
+  alerts,
 ];

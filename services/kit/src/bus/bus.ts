@@ -314,7 +314,12 @@ export class Bus {
     }
     const contentType = m.headers?.get(H.CONTENT_TYPE);
     const messageType = H.messageTypeOf(contentType);
-    if (messageType && messageType !== options.event.messageType) {
+    // `*`: a consumer of raw events of any type (alerting's event rules read subjects only).
+    if (
+      messageType &&
+      options.event.messageType !== '*' &&
+      messageType !== options.event.messageType
+    ) {
       return {
         kind: 'dead-letter',
         reason: `unexpected message type ${messageType}, expected ${options.event.messageType}`,

@@ -1,18 +1,11 @@
 // The paths between lamps: an undirected graph whose edges join neighbouring lamps, weighted
 // by the distance between them. Look-ahead walks it to find the lamps a person will reach. Pure.
+import { greatCircleMeters } from '@slimstad/kit';
 import type { GeoPoint, LampSpec } from './model.js';
 
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres (haversine). */
+/** Great-circle distance in metres (haversine, the kit's). */
 export function distanceMeters(a: GeoPoint, b: GeoPoint): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.latitude - a.latitude) * rad;
-  const dLon = (b.longitude - a.longitude) * rad;
-  const h =
-    Math.sin(dLat / 2) ** 2 +
-    Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+  return greatCircleMeters(a.latitude, a.longitude, b.latitude, b.longitude);
 }
 
 export class PathGraph {

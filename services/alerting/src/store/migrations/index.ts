@@ -1,0 +1,7 @@
+// Every migration of the alerting schema, in order. Names are `<YYYYMMDDHHMMSS>_<intent>`.
+import type { Migrations } from '@slimstad/kit';
+import * as alerting from './20261203000000_alerting.js';
+
+export const migrations: Migrations = {
+  '20261203000000_alerting': alerting,
+};

@@ -146,6 +146,13 @@ async function main(env = process.env) {
     if (lighting) say(`  export SLIMSTAD_LIGHTING_API=127.0.0.1:${lighting.grpcPort}`);
     const bollards = services.find((s) => s.name === 'bollards');
     if (bollards) say(`  export SLIMSTAD_BOLLARDS_API=127.0.0.1:${bollards.grpcPort}`);
+    for (const [name, variable] of [
+      ['waste', 'SLIMSTAD_WASTE_API'],
+      ['federation', 'SLIMSTAD_FEDERATION_API'],
+    ]) {
+      const service = services.find((s) => s.name === name);
+      if (service) say(`  export ${variable}=127.0.0.1:${service.grpcPort}`);
+    }
     const alerting = services.find((s) => s.name === 'alerting');
     if (alerting) {
       say(`  export SLIMSTAD_ALERTING_API=127.0.0.1:${alerting.grpcPort}`);

@@ -81,7 +81,14 @@ async function main() {
   const opsPort = await freePort();
   const service = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'services/bollards/src/main.ts'],
+    [
+      // e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service.
+      ...(process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--conditions=source',
+      '--import',
+      'tsx',
+      'services/bollards/src/main.ts',
+    ],
     {
       cwd: repo,
       env: {

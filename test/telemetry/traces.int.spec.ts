@@ -1,9 +1,10 @@
-// One trace per reading, across real processes: ingest, lighting and bollards run as services
+// One trace per reading, across real processes: ingest, lighting, bollards and alerting run as services
 // with the kit's telemetry preloaded and export their spans over OTLP/gRPC to a receiver on
 // loopback, as in production. This process plays the field: a NATS adapter submitting a
 // presence reading, lamp controllers, a reader gateway and bollard controllers (the
-// simulator's own code), exporting its spans to the same receiver. Each chain is asserted
-// parent to child, hop by hop, with the service that produced each span.
+// simulator's own code) and the control room's webhook, exporting its spans to the same
+// receiver. Each chain is asserted parent to child, hop by hop, with the service that produced
+// each span.
 //
 //   ingest → lighting → controller ack:
 //     adapter publish → ingest intake → sensor.reading publish → lighting consumer
@@ -11,7 +12,11 @@
 //   access request → bollards decision → command:
 //     gateway publish → bollards request consumer → bollard command publish
 //     → controller ack publish → bollards ack consumer
-//   ingest → alerting → notification: see the marked place at the end of this file.
+//   ingest → alerting → notification:
+//     adapter publish → ingest intake → sensor.reading publish → alerting consumer (evaluation)
+//     → alert.state publish (event outbox) and notification send (notification outbox)
+//     → the webhook request (its traceparent)
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect } from '@nats-io/transport-node';
 import { context, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -20,13 +25,17 @@ import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import {
   AccessRequested,
+  AlertChanged,
   BollardAcknowledged,
   BollardCommanded,
   LampAcknowledged,
   LampCommanded,
   ReadingRecorded,
   ReadingSubmitted,
+  SensorReadingsStream,
 } from '@slimstad/contracts';
+import { Comparison, Severity } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
+import { AlertingServiceClient } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting_service';
 import { FailMode } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards';
 import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
 import { DataClassification } from '@slimstad/contracts/gen/slimstad/common/v1/common';
@@ -68,6 +77,24 @@ const nightClock = scaledClock({
   anchorRealMs: ANCHOR_MS,
 });
 
+/** The control room's webhook: alerting's notifications, with their request headers. */
+const webhook: { headers: IncomingHttpHeaders; body: WebhookBody }[] = [];
+interface WebhookBody {
+  status: string;
+  alerts: { status: string; labels: Record<string, string> }[];
+}
+const webhookServer = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    webhook.push({
+      headers: req.headers,
+      body: JSON.parse(Buffer.concat(chunks).toString()) as WebhookBody,
+    });
+    res.writeHead(200).end('ok');
+  });
+});
+
 let receiver: OtlpReceiver;
 let provider: NodeTracerProvider;
 let city: City;
@@ -81,13 +108,36 @@ beforeAll(async () => {
     spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: receiver.endpoint }))],
   });
   provider.register();
+  await new Promise<void>((r) => webhookServer.listen(0, '127.0.0.1', r));
+  const webhookPort = (webhookServer.address() as { port: number }).port;
+  closers.push(() => new Promise((r) => webhookServer.close(r)));
   city = await startCity('tracecity', {
     databaseUrl: inject('databaseUrl'),
     natsUrl: inject('natsUrl'),
     otlpEndpoint: receiver.endpoint,
+    alerting: true,
     env: {
       lighting: { CLOCK_START: NIGHT_START, CLOCK_ANCHOR_MS: String(ANCHOR_MS) },
       ingest: { INGEST_MAX_FUTURE_SKEW_MS: String(24 * 3_600_000) },
+      alerting: {
+        ALERTING_RECEIVERS: JSON.stringify([
+          {
+            name: 'control-room',
+            type: 'webhook',
+            url: `http://127.0.0.1:${webhookPort}/alerts`,
+            secret: 'telemetry-webhook-secret-0123456789abcdef',
+          },
+        ]),
+        // Notified at once (group wait 0); nothing more for the rest of the file.
+        ALERTING_ROUTE: JSON.stringify({
+          receiver: 'control-room',
+          group_by: ['alertname'],
+          group_wait: 0,
+          group_interval: 600_000,
+          repeat_interval: 3_600_000,
+        }),
+        ALERTING_DISPATCH_POLL_MS: '200',
+      },
     },
   });
   const nc = await connect({ servers: city.natsUrl });
@@ -110,6 +160,9 @@ beforeAll(async () => {
   const bollardsApi = client(() =>
     createClient(BollardServiceClient, address('bollards'), { token, deadlineMs: 10_000 }),
   );
+  const alertingApi = client(() =>
+    createClient(AlertingServiceClient, address('alerting'), { token, deadlineMs: 10_000 }),
+  );
 
   // The presence detector, in ingest's registry and in lighting's topology.
   await promisifyUnary(
@@ -128,6 +181,54 @@ beforeAll(async () => {
       network: { kind: NetworkKind.NETWORK_KIND_NATS, networkId: 'pr-plein' },
     }),
   });
+  // A water-level gauge in ingest's registry and a threshold rule on it in alerting.
+  await promisifyUnary(
+    ingestApi,
+    ingestApi.registerDevice,
+  )({
+    device: Device.fromPartial({
+      id: 'wl-dyle',
+      type: DeviceType.DEVICE_TYPE_WATER_LEVEL,
+      name: 'Dyle gauge',
+      location: { latitude: 51.0276, longitude: 4.4798 },
+      zone: 'dyle',
+      metrics: [{ name: 'level', unit: 'm', min: 0, max: 10 }],
+      ownerDepartment: 'water',
+      classification: DataClassification.DATA_CLASSIFICATION_PUBLIC,
+      network: { kind: NetworkKind.NETWORK_KIND_NATS, networkId: 'wl-dyle' },
+    }),
+  });
+  await promisifyUnary(
+    alertingApi,
+    alertingApi.createRule,
+  )({
+    rule: {
+      id: 'dyle-high',
+      version: 0n,
+      name: 'Dyle water level high',
+      enabled: true,
+      severity: Severity.SEVERITY_CRITICAL,
+      scope: { device: 'wl-dyle' },
+      labels: {},
+      annotations: { summary: 'Dyle water level high' },
+      condition: {
+        $case: 'threshold',
+        value: {
+          metric: 'level',
+          comparison: Comparison.COMPARISON_ABOVE,
+          value: 2.3,
+          clearValue: 2.1,
+        },
+      },
+      updatedBy: '',
+    },
+  });
+  // Alerting's readings consumer starts at new readings: it exists before the test publishes.
+  await eventually(
+    () => bus.jsm.consumers.info(bus.ns.stream(SensorReadingsStream), 'alerting--readings'),
+    60_000,
+  );
+
   await promisifyUnary(
     lightingApi,
     lightingApi.createZone,
@@ -246,16 +347,23 @@ afterAll(async () => {
   receiver?.close();
 }, 60_000);
 
-/** Waits until the trace holds a span of each name, then returns them by name. */
-async function chainOf(traceId: string, steps: Record<string, string>) {
+/**
+ * Waits until the trace holds a span of each name (from the named service, where two services
+ * make spans of one name), then returns them by step.
+ */
+async function chainOf(
+  traceId: string,
+  steps: Record<string, string | { service: string; name: string }>,
+) {
   return eventually(() => {
     const spans = receiver.trace(traceId);
     const found: Record<string, ReceivedSpan> = {};
-    for (const [step, name] of Object.entries(steps)) {
-      const span = spans.find((s) => s.name === name);
+    for (const [step, want] of Object.entries(steps)) {
+      const { service, name } = typeof want === 'string' ? { service: '', name: want } : want;
+      const span = spans.find((s) => s.name === name && (!service || s.service === service));
       if (!span) {
         throw new Error(
-          `no ${step} span (${name}) in trace ${traceId} yet; it has: ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`,
+          `no ${step} span (${service ? `${service}:` : ''}${name}) in trace ${traceId} yet; it has: ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`,
         );
       }
       found[step] = span;
@@ -280,44 +388,54 @@ function expectDescendant(traceId: string, child: ReceivedSpan, ancestor: Receiv
   ).toBe(true);
 }
 
+/** Which service produced each step's span. */
+const servicesOf = (steps: Record<string, ReceivedSpan>) =>
+  Object.fromEntries(Object.entries(steps).map(([step, span]) => [step, span.service]));
+
+/** The field's adapter submits a reading to ingest's intake inside a root span of its own. */
+async function submitFromAdapter(
+  rootName: string,
+  r: { deviceId: string; metric: string; value: number; unit: string; observedAt: Date },
+) {
+  const root = tracer().startSpan(rootName);
+  await context.with(trace.setSpan(context.active(), root), () =>
+    bus.publish(
+      ReadingSubmitted,
+      { source: 'adapter' },
+      Reading.fromPartial({ ...r, sequence: 1n }),
+      { msgId: `${r.deviceId}:${r.metric}:${r.observedAt.getTime()}` },
+    ),
+  );
+  root.end();
+  return root;
+}
+
 const publish = (pattern: string) => `${pattern} publish`;
 const process_ = (pattern: string) => `${pattern} process`;
 
 describe('one trace per reading across services', () => {
   it('follows a presence reading from the adapter through ingest and lighting to the lamp controller’s ack', async () => {
-    const root = tracer().startSpan('presence detector uplink');
-    const observedAt = new Date(nightClock.now());
-    await context.with(trace.setSpan(context.active(), root), () =>
-      bus.publish(
-        ReadingSubmitted,
-        { source: 'adapter' },
-        Reading.fromPartial({
-          deviceId: 'pr-plein',
-          metric: 'occupied',
-          value: 1,
-          unit: '1',
-          observedAt,
-          sequence: 1n,
-        }),
-        { msgId: `pr-plein:occupied:${observedAt.getTime()}` },
-      ),
-    );
-    root.end();
+    const root = await submitFromAdapter('presence detector uplink', {
+      deviceId: 'pr-plein',
+      metric: 'occupied',
+      value: 1,
+      unit: '1',
+      observedAt: new Date(nightClock.now()),
+    });
     const traceId = root.spanContext().traceId;
     const c = await chainOf(traceId, {
       submit: publish(ReadingSubmitted.pattern),
       intake: process_(ReadingSubmitted.pattern),
       reading: publish(ReadingRecorded.pattern),
-      detection: process_(ReadingRecorded.pattern),
+      // Alerting consumes the reading too: lighting's span is the one this chain follows.
+      detection: { service: 'lighting', name: process_(ReadingRecorded.pattern) },
       command: publish(LampCommanded.pattern),
       ack: publish(LampAcknowledged.pattern),
       ackHandled: process_(LampAcknowledged.pattern),
     });
     const s = c as Record<string, ReceivedSpan>;
     // Who produced each hop: the field, then the real service processes.
-    expect(
-      Object.fromEntries(Object.entries(s).map(([step, span]) => [step, span.service])),
-    ).toEqual({
+    expect(servicesOf(s)).toEqual({
       submit: 'field-devices',
       intake: 'ingest',
       reading: 'ingest',
@@ -356,9 +474,7 @@ describe('one trace per reading across services', () => {
       ack: publish(BollardAcknowledged.pattern),
       ackHandled: process_(BollardAcknowledged.pattern),
     })) as Record<string, ReceivedSpan>;
-    expect(
-      Object.fromEntries(Object.entries(s).map(([step, span]) => [step, span.service])),
-    ).toEqual({
+    expect(servicesOf(s)).toEqual({
       request: 'field-devices',
       decision: 'bollards',
       command: 'bollards',
@@ -372,13 +488,47 @@ describe('one trace per reading across services', () => {
     expect(s.ackHandled?.parentSpanId).toBe(s.ack?.spanId);
   }, 60_000);
 
-  // ───────────────────────────────────────────────────────────────────────────────────────
-  // TO ADD WHEN ALERTING IS MERGED — ingest → alerting → notification:
-  //   start `alerting` in startCity (support/city.ts: one more spawnService with its env),
-  //   create an alert rule on a water-level device through its gRPC API, submit a reading
-  //   above the threshold as the first test does, and assert the chain
-  //     submit → ingest intake → sensor.reading publish → alerting consumer (process)
-  //     → alert publish → notification publish (or the receiver's delivery span)
-  //   with chainOf/expectDescendant, each span's service named as above.
-  // ───────────────────────────────────────────────────────────────────────────────────────
+  it('follows a water-level reading from the adapter through ingest and alerting to the webhook notification', async () => {
+    const root = await submitFromAdapter('water-level gauge uplink', {
+      deviceId: 'wl-dyle',
+      metric: 'level',
+      value: 2.9,
+      unit: 'm',
+      observedAt: new Date(),
+    });
+    const traceId = root.spanContext().traceId;
+    const s = (await chainOf(traceId, {
+      submit: publish(ReadingSubmitted.pattern),
+      intake: process_(ReadingSubmitted.pattern),
+      reading: publish(ReadingRecorded.pattern),
+      evaluation: { service: 'alerting', name: process_(ReadingRecorded.pattern) },
+      alertChanged: publish(AlertChanged.pattern),
+      send: 'notification send',
+    })) as Record<string, ReceivedSpan>;
+    expect(servicesOf(s)).toEqual({
+      submit: 'field-devices',
+      intake: 'ingest',
+      reading: 'ingest',
+      evaluation: 'alerting',
+      alertChanged: 'alerting',
+      send: 'alerting',
+    });
+    expect(s.submit?.parentSpanId).toBe(root.spanContext().spanId);
+    expect(s.intake?.parentSpanId).toBe(s.submit?.spanId);
+    expectDescendant(traceId, s.reading as ReceivedSpan, s.intake as ReceivedSpan);
+    expect(s.evaluation?.parentSpanId).toBe(s.reading?.spanId);
+    // Both outboxes continue the evaluation's trace: the event's and the notification's.
+    expectDescendant(traceId, s.alertChanged as ReceivedSpan, s.evaluation as ReceivedSpan);
+    expectDescendant(traceId, s.send as ReceivedSpan, s.evaluation as ReceivedSpan);
+
+    // The webhook got exactly one notification, for this gauge, and its request is the send
+    // span's child in the same trace.
+    await eventually(() => expect(webhook).toHaveLength(1), 30_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(webhook).toHaveLength(1);
+    const [notification] = webhook;
+    expect(notification?.body.status).toBe('firing');
+    expect(notification?.body.alerts.map((a) => a.labels.device)).toEqual(['wl-dyle']);
+    expect(notification?.headers.traceparent).toBe(`00-${traceId}-${s.send?.spanId}-01`);
+  }, 60_000);
 });

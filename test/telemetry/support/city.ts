@@ -1,5 +1,5 @@
-// A small city as real processes from their sources: ingest, lighting and bollards (and the
-// demo simulator when asked), on one test database (each service in its own schema), one NATS
+// A small city as real processes from their sources: ingest, lighting and bollards (and
+// alerting and the demo simulator when asked), on one test database (each service in its own schema), one NATS
 // namespace and namespaced MQTT topics on the shared Mosquitto. With `otlpEndpoint`, every
 // process is preloaded with the kit's telemetry (@slimstad/kit/register) and exports its spans
 // there over OTLP/gRPC, as in production.
@@ -118,6 +118,8 @@ export async function startCity(
     natsUrl: string;
     otlpEndpoint?: string;
     simulator?: boolean;
+    /** Also run alerting (its receivers and route in `env.alerting`). */
+    alerting?: boolean;
     /** Extra variables per service, e.g. a simulated clock for lighting. */
     env?: Record<string, Record<string, string>>;
   },
@@ -182,6 +184,15 @@ export async function startCity(
       options.otlpEndpoint,
     ),
   ];
+  if (options.alerting) {
+    started.push(
+      spawnService(
+        'alerting',
+        { ...common, HTTP_PORT: '0', ...extra('alerting') },
+        options.otlpEndpoint,
+      ),
+    );
+  }
   try {
     for (const p of started) {
       const opsPort = Number((await logLine(p, 'runtime started')).opsPort);

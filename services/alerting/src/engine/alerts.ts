@@ -10,6 +10,7 @@ import {
   type Logger,
   type Metrics,
   notFound,
+  traceContextRecord,
 } from '@slimstad/kit';
 import { toAlertMessage } from '../api/mapping.js';
 import { flushAfterChange } from '../domain/grouping.js';
@@ -240,7 +241,8 @@ export class Alerts {
             repeatIntervalMs: g.repeat_interval_ms,
           },
         );
-        await setNextFlush(trx, g, at);
+        // The resolution's notification continues this change's trace.
+        await setNextFlush(trx, g, at, traceContextRecord());
         flushAt = Math.min(flushAt ?? at, at);
       }
       if (alert.public) await this.o.publicWarnings?.onChange(trx, alert, 'Cancel', action.at);

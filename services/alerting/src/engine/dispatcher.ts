@@ -5,8 +5,18 @@
 // scheduled for a retry with backoff. A crash between the steps leaves a pending row; a crash
 // while sending leaves a claim that expires — either way the notification goes out after
 // restart, once per flush sequence (its idempotency key lets receivers drop a redelivery after
-// a crash between delivery and its record).
-import { type Clock, type Logger, type Metrics, realDelay } from '@slimstad/kit';
+// a crash between delivery and its record). Each attempt is a `notification send` span in the
+// trace of the change that scheduled the flush (kept on the group, then on the notification),
+// and the receiver's HTTP request carries it as `traceparent`.
+import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  type Clock,
+  contextFromRecord,
+  inSpan,
+  type Logger,
+  type Metrics,
+  realDelay,
+} from '@slimstad/kit';
 import { contentHash, decideFlush } from '../domain/grouping.js';
 import { type InhibitRule, isInhibited, silencedBy } from '../domain/silences.js';
 import { type RetryPolicy, retryDelay } from '../notify/delivery.js';
@@ -97,7 +107,9 @@ export class Dispatcher {
       this.again = true;
       return;
     }
-    this.running = this.round()
+    // A round serves every group, not the change whose commit kicked it: no trace of its own.
+    this.running = context
+      .with(ROOT_CONTEXT, () => this.round())
       .catch((error: unknown) =>
         this.o.log.warn({ err: error }, 'notification round failed; retrying on the next poll'),
       )
@@ -194,7 +206,7 @@ export class Dispatcher {
         );
         const resolvedIds = members.filter((a) => a.state === 'resolved').map((a) => a.id);
         if (!decision.send) {
-          await setNextFlush(trx, g, decision.nextFlushAt);
+          await setNextFlush(trx, g, decision.nextFlushAt, {});
           // Resolved alerts nobody was told about (silenced, inhibited) leave quietly.
           await dropMembers(
             trx,
@@ -233,6 +245,7 @@ export class Dispatcher {
           payload,
           alertIds: visible.map((a) => a.id),
           at: now,
+          trace: g.trace,
         });
         await dropMembers(trx, g, resolvedIds);
       }
@@ -268,6 +281,22 @@ export class Dispatcher {
   }
 
   private async deliverOne(n: NotificationRow): Promise<void> {
+    await inSpan(
+      'notification send',
+      {
+        kind: SpanKind.CLIENT,
+        parent: contextFromRecord(n.trace, ROOT_CONTEXT),
+        attributes: {
+          'slimstad.notification.id': String(n.id),
+          'slimstad.notification.receiver': n.receiver,
+          'slimstad.notification.attempt': n.attempts,
+        },
+      },
+      (span) => this.attempt(n, span),
+    );
+  }
+
+  private async attempt(n: NotificationRow, span: Span): Promise<void> {
     const started = performance.now();
     try {
       const result = await this.o.deliver(n.receiver, n.payload).catch(
@@ -276,12 +305,14 @@ export class Dispatcher {
           reason: (error as Error).message || String(error),
         }),
       );
+      span.setAttribute('slimstad.notification.outcome', result.outcome);
       if (result.outcome === 'delivered') {
         await markDelivered(this.o.db, n.id, this.o.clock.now());
         this.outcomes.inc({ receiver: n.receiver, outcome: 'delivered' });
         return;
       }
       const message = result.reason;
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
       const delay = retryDelay(result, n.attempts, this.o.retry);
       const retryAt = delay === undefined ? null : this.o.clock.now() + delay * this.o.clock.speed;
       await markFailed(this.o.db, n.id, message, retryAt);

@@ -1,6 +1,8 @@
 // One HTTP POST of a delivery (webhook, SMS gateway) with a hard timeout, classified as a
 // DeliveryResult: network errors and timeouts are retryable, statuses per `classifyHttpStatus`.
 // Redirects are not followed: a receiver URL is configuration, a redirect elsewhere is not.
+// The request carries the active trace context (`traceparent`), as an instrumented client would.
+import { injectTraceContext, recordCarrier } from '@slimstad/kit';
 import { classifyHttpStatus, type DeliveryResult } from './delivery.js';
 
 export interface PostOptions {
@@ -14,10 +16,12 @@ export interface PostOptions {
 export async function postForDelivery(options: PostOptions): Promise<DeliveryResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const headers = { ...options.headers };
+  injectTraceContext(recordCarrier(headers));
   try {
     const res = await fetch(options.url, {
       method: 'POST',
-      headers: options.headers,
+      headers,
       body: options.body,
       redirect: 'manual',
       signal,

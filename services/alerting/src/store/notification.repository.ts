@@ -3,7 +3,9 @@
 // locked`, so replicas share the work) writes one `notification` row per group and flush
 // sequence (unique: never two for one interval) and commits; senders then claim rows, deliver
 // them and record the outcome. A process that dies anywhere in between leaves a row that is
-// picked up again — so a committed firing is always notified.
+// picked up again — so a committed firing is always notified. The group keeps the trace context
+// of the latest change that scheduled its flush and the notification carries it to the send.
+import { traceContextRecord } from '@slimstad/kit';
 import { sql } from 'kysely';
 import type { GroupTiming } from '../domain/grouping.js';
 import type { AlertRow } from './alert.repository.js';
@@ -20,6 +22,8 @@ export interface GroupRow {
   last_flush_at: Date | null;
   last_hash: string | null;
   flush_seq: bigint;
+  /** Trace context (`traceparent`) of the change that scheduled the next flush; `{}` when none. */
+  trace: Record<string, string>;
 }
 
 export interface NotificationRow {
@@ -35,6 +39,8 @@ export interface NotificationRow {
   last_error: string | null;
   created_at: Date;
   delivered_at: Date | null;
+  /** The trace the send continues (the group's at the flush). */
+  trace: Record<string, string>;
 }
 
 /** What a receiver gets: Alertmanager's webhook payload, version 4 (built by `notify/`). */
@@ -59,7 +65,10 @@ export interface NotificationPayload {
   }[];
 }
 
-/** The alert joins the group (created on first use) and the group's flush is (re)scheduled. */
+/**
+ * The alert joins the group (created on first use) and the group's flush is (re)scheduled,
+ * continuing the active trace.
+ */
 export async function joinGroup(
   trx: Tx,
   alertId: string,
@@ -84,7 +93,8 @@ export async function joinGroup(
     lastFlushAt: row.last_flush_at?.getTime() ?? null,
     nextFlushAt: row.next_flush_at?.getTime() ?? null,
   });
-  await sql`update notification_group set next_flush_at = ${new Date(next)}
+  await sql`update notification_group set next_flush_at = ${new Date(next)},
+              trace = ${JSON.stringify(traceContextRecord())}
             where receiver = ${g.receiver} and group_key = ${g.key}`.execute(trx);
 }
 
@@ -96,8 +106,18 @@ export async function groupsOfAlert(trx: Tx, alertId: string): Promise<GroupRow[
   return rows;
 }
 
-export async function setNextFlush(trx: Tx, g: GroupRow, at: number | null): Promise<void> {
-  await sql`update notification_group set next_flush_at = ${at === null ? null : new Date(at)}
+/**
+ * Reschedules the group's flush. A change passes its trace context (the flush continues it);
+ * the dispatcher, deciding not to send, passes `{}` so a later flush is not tied to it.
+ */
+export async function setNextFlush(
+  trx: Tx,
+  g: GroupRow,
+  at: number | null,
+  trace: Record<string, string>,
+): Promise<void> {
+  await sql`update notification_group set next_flush_at = ${at === null ? null : new Date(at)},
+              trace = ${JSON.stringify(trace)}
             where receiver = ${g.receiver} and group_key = ${g.group_key}`.execute(trx);
 }
 
@@ -134,7 +154,8 @@ export async function recordFlush(
 ): Promise<bigint> {
   const { rows } = await sql<{ flush_seq: bigint }>`
     update notification_group set last_flush_at = ${new Date(now)}, last_hash = ${hash},
-      next_flush_at = ${nextFlushAt === null ? null : new Date(nextFlushAt)}, flush_seq = flush_seq + 1
+      next_flush_at = ${nextFlushAt === null ? null : new Date(nextFlushAt)}, flush_seq = flush_seq + 1,
+      trace = '{}'
     where receiver = ${g.receiver} and group_key = ${g.group_key} returning flush_seq`.execute(trx);
   return (rows[0] as { flush_seq: bigint }).flush_seq;
 }
@@ -148,11 +169,12 @@ export async function insertNotification(
     payload: NotificationPayload;
     alertIds: string[];
     at: number;
+    trace: Record<string, string>;
   },
 ): Promise<bigint> {
   const { rows } = await sql<{ id: bigint }>`
-    insert into notification (receiver, group_key, flush_seq, payload, alert_ids, next_attempt_at)
-    values (${n.receiver}, ${n.groupKey}, ${n.flushSeq}, ${JSON.stringify(n.payload)}, ${n.alertIds}::uuid[], ${new Date(n.at)})
+    insert into notification (receiver, group_key, flush_seq, payload, alert_ids, next_attempt_at, trace)
+    values (${n.receiver}, ${n.groupKey}, ${n.flushSeq}, ${JSON.stringify(n.payload)}, ${n.alertIds}::uuid[], ${new Date(n.at)}, ${JSON.stringify(n.trace)})
     returning id`.execute(trx);
   return (rows[0] as { id: bigint }).id;
 }

@@ -7,7 +7,7 @@ import { type Context, context } from '@opentelemetry/api';
 import type { EventContract } from '@slimstad/contracts';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from '../log.js';
-import { type Carrier, extractTraceContext, injectTraceContext } from '../telemetry/propagation.js';
+import { contextFromRecord, traceContextRecord } from '../telemetry/propagation.js';
 import type { Bus } from './bus.js';
 
 /** Creates the `outbox` table in the service's schema; call it from one of its migrations. */
@@ -34,13 +34,6 @@ interface OutboxRow {
   msg_id_prefix: string;
   trace: Record<string, string>;
 }
-
-const mapCarrier = (map: Record<string, string>): Carrier => ({
-  get: (key) => map[key],
-  set: (key, value) => {
-    map[key] = value;
-  },
-});
 
 /**
  * Writes an event to the outbox inside the caller's transaction, with the active trace
@@ -79,11 +72,7 @@ export async function enqueueEvents(
   msgIdPrefix: string,
 ): Promise<void> {
   if (items.length === 0) return;
-  const traceOf = (ctx: Context | undefined) => {
-    const trace: Record<string, string> = {};
-    injectTraceContext(mapCarrier(trace), ctx);
-    return JSON.stringify(trace);
-  };
+  const traceOf = (ctx: Context | undefined) => JSON.stringify(traceContextRecord(ctx));
   const active = traceOf(undefined);
   const rows = items.map(
     ({ event, params, message, context: ctx }) =>
@@ -195,7 +184,7 @@ export class OutboxRelay {
             },
             {
               msgId: `${row.msg_id_prefix}:${row.id}`,
-              parent: extractTraceContext(mapCarrier(row.trace), context.active()),
+              parent: contextFromRecord(row.trace, context.active()),
             },
           ),
         ),

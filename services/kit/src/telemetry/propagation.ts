@@ -32,3 +32,31 @@ export function injectTraceContext(carrier: Carrier, ctx: Context = context.acti
 export function extractTraceContext(carrier: Carrier, ctx: Context = context.active()): Context {
   return propagation.extract(ctx, carrier, getter);
 }
+
+/** A plain record as a carrier (headers of a fetch, a row's jsonb column). */
+export function recordCarrier(record: Record<string, string>): Carrier {
+  return {
+    get: (key) => record[key],
+    set: (key, value) => {
+      record[key] = value;
+    },
+  };
+}
+
+/**
+ * The trace context as a record (`traceparent`, `tracestate`) to store beside work that runs
+ * later, e.g. in a row a poller picks up; empty outside a trace.
+ */
+export function traceContextRecord(ctx: Context = context.active()): Record<string, string> {
+  const record: Record<string, string> = {};
+  injectTraceContext(recordCarrier(record), ctx);
+  return record;
+}
+
+/** A context continuing a stored record's trace; `base` itself when the record holds none. */
+export function contextFromRecord(
+  record: Record<string, string> | null | undefined,
+  base: Context = context.active(),
+): Context {
+  return extractTraceContext(recordCarrier({ ...record }), base);
+}

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Generates the repetitive parts of the deployment from the services catalogue
 // (deploy/catalogue/services.yaml): per service its Kubernetes base, its Grafana dashboard,
-// its compose service and its scrape job; plus the city overview dashboard and the copy of
-// deploy/nats/city.conf that the Kubernetes base needs (kustomize reads files only below a
-// kustomization). `--check` writes nothing and exits 1 listing the files that differ, which is
-// what deploy/catalogue/generate.spec.ts runs.
+// its compose service and its scrape job; plus the city overview dashboard. (Each Kubernetes
+// overlay's nats.conf is written by `pnpm federation:render`, from deploy/region.yaml.)
+// `--check` writes nothing and exits 1 listing the files that differ, which is what
+// deploy/catalogue/generate.spec.ts runs.
 //
 //   node deploy/catalogue/generate.mjs          # write
 //   node deploy/catalogue/generate.mjs --check  # compare
@@ -626,7 +626,6 @@ export function outputs(catalogue) {
     HEADER(
       'Scrape configuration of the compose city: one job `slimstad-<service>` per service (the rules expect these job names). Kubernetes: deploy/prometheus/kubernetes.yml.',
     ) + stringify(scrapeConfig(catalogue), { lineWidth: 0 });
-  files['k8s/base/nats/city.conf'] = readFileSync(join(repo, 'deploy/nats/city.conf'), 'utf8');
   return files;
 }
 

@@ -1,21 +1,33 @@
-// `pnpm federation:render [--check] [region.yaml] [out dir]`: writes the region's
-// nats-server configurations to deploy/nats/rendered/, or with --check exits 1 naming the
-// files that drifted from region.yaml, the policies and city.conf.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// `pnpm federation:render [--check] [region.yaml] [out dir] [overlays dir]`: writes the region's
+// nats-server configurations to deploy/nats/rendered/<name>.conf and the same text to each
+// Kubernetes overlay's k8s/overlays/<name>/nats.conf (hub and every city), or with --check
+// exits 1 naming the files that drifted from region.yaml, the policies and city.conf.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultRegionFile, renderedDir, renderFromFiles } from './region-files.js';
+import {
+  defaultRegionFile,
+  overlaysDir,
+  renderedDir,
+  renderedTargets,
+  renderFromFiles,
+  repoRoot,
+  staleTargets,
+} from './region-files.js';
 
 const args = process.argv.slice(2);
 const check = args.includes('--check');
-const [regionFile = defaultRegionFile, outDir = renderedDir] = args.filter((a) => a !== '--check');
+const [regionFile = defaultRegionFile, outDir = renderedDir, overlays = overlaysDir] = args.filter(
+  (a) => a !== '--check',
+);
+const shown = (file: string) => path.relative(repoRoot, file);
 
 try {
   const files = renderFromFiles(regionFile);
-  mkdirSync(outDir, { recursive: true });
-  const stale = readdirSync(outDir).filter((f) => f.endsWith('.conf') && !files.has(f));
-  const drifted = [...files].filter(([name, text]) => {
+  const targets = renderedTargets(files, outDir, overlays);
+  const stale = staleTargets(files, outDir, overlays).map(shown);
+  const drifted = [...targets].filter(([file, text]) => {
     try {
-      return readFileSync(path.join(outDir, name), 'utf8') !== text;
+      return readFileSync(file, 'utf8') !== text;
     } catch {
       return true;
     }
@@ -23,14 +35,17 @@ try {
   if (check) {
     if (drifted.length || stale.length) {
       process.stderr.write(
-        `${[...drifted.map(([n]) => n), ...stale].join(', ')} drifted: run pnpm federation:render\n`,
+        `${[...drifted.map(([f]) => shown(f)), ...stale].join(', ')} drifted: run pnpm federation:render\n`,
       );
       process.exit(1);
     }
-    process.stdout.write(`${files.size} configurations up to date in ${outDir}\n`);
+    process.stdout.write(`${targets.size} configurations up to date\n`);
   } else {
-    for (const [name, text] of files) writeFileSync(path.join(outDir, name), text);
-    process.stdout.write(`wrote ${[...files.keys()].join(', ')} to ${outDir}\n`);
+    for (const [file, text] of targets) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
+    process.stdout.write(`wrote ${[...targets.keys()].map(shown).join(', ')}\n`);
     if (stale.length)
       process.stdout.write(`not in the region any more (delete?): ${stale.join(', ')}\n`);
   }

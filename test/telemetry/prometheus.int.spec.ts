@@ -1,5 +1,5 @@
-// A real Prometheus (the Debian binary, loopback port, temporary storage) scrapes a small city
-// running as real processes — ingest, lighting, bollards and the demo simulator — with the
+// A real Prometheus (the Debian binary, loopback port, temporary storage) scrapes a city running
+// as real processes — every service and the demo simulator — with the
 // repository's alert and recording rules loaded. Proven here: the key series exist and move;
 // every expression of every Grafana dashboard (deploy/grafana/dashboards) is accepted by
 // Prometheus; and every metric a dashboard names is one the services really export (read from
@@ -84,6 +84,9 @@ beforeAll(async () => {
     databaseUrl: inject('databaseUrl'),
     natsUrl: inject('natsUrl'),
     simulator: true,
+    alerting: true,
+    waste: true,
+    federation: true,
   });
   for (const s of city.services.values()) {
     const text = await (await fetch(`http://127.0.0.1:${s.opsPort}/metrics`)).text();

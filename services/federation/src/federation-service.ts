@@ -173,10 +173,23 @@ export async function startFederation(deps: {
   const devicesReady = await replayDevices();
 
   async function replayDevices(): Promise<void> {
-    const consumer = await bus.js.consumers.get(bus.ns.stream(DeviceChanged.stream), {
-      filter_subjects: bus.ns.subject('sensor.device.changed.>'),
-      deliver_policy: DeliverPolicy.All,
-    });
+    // Ingest declares SENSOR_DEVICES: when both start together, wait for it (up to a minute)
+    // rather than fail, as a city's services start in any order.
+    const openDevices = () =>
+      bus.js.consumers.get(bus.ns.stream(DeviceChanged.stream), {
+        filter_subjects: bus.ns.subject('sensor.device.changed.>'),
+        deliver_policy: DeliverPolicy.All,
+      });
+    let consumer: Awaited<ReturnType<typeof openDevices>> | undefined;
+    for (let attempt = 1; !consumer; attempt++) {
+      try {
+        consumer = await openDevices();
+      } catch (error) {
+        if (!/stream not found/i.test(String(error)) || attempt >= 120) throw error;
+        if (attempt === 1) log.info('waiting for the SENSOR_DEVICES stream (ingest declares it)');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     const info = await consumer.info(true);
     let pending = info.num_pending;
     const messages = await consumer.consume();

@@ -4,6 +4,7 @@
 // process is preloaded with the kit's telemetry (@slimstad/kit/register) and exports its spans
 // there over OTLP/gRPC, as in production.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHealth } from '@slimstad/kit';
 import {
@@ -120,6 +121,9 @@ export async function startCity(
     simulator?: boolean;
     /** Also run alerting (its receivers and route in `env.alerting`). */
     alerting?: boolean;
+    /** Also run waste and federation (the local city's policy, shared with no one). */
+    waste?: boolean;
+    federation?: boolean;
     /** Extra variables per service, e.g. a simulated clock for lighting. */
     env?: Record<string, Record<string, string>>;
   },
@@ -189,6 +193,23 @@ export async function startCity(
       spawnService(
         'alerting',
         { ...common, HTTP_PORT: '0', ...extra('alerting') },
+        options.otlpEndpoint,
+      ),
+    );
+  }
+  if (options.waste) {
+    started.push(spawnService('waste', { ...common, ...extra('waste') }, options.otlpEndpoint));
+  }
+  if (options.federation) {
+    started.push(
+      spawnService(
+        'federation',
+        {
+          ...common,
+          FEDERATION_CITY: 'demo',
+          FEDERATION_POLICY_FILE: join(REPO, 'deploy/federation/demo.policy.yaml'),
+          ...extra('federation'),
+        },
         options.otlpEndpoint,
       ),
     );

@@ -104,6 +104,34 @@ describe('publish and consume', () => {
   });
 });
 
+describe('unconfirmed acks', () => {
+  it('ack every handled message without waiting for the server, and nothing is redelivered', async () => {
+    const seen: bigint[] = [];
+    await f.bus.consume({
+      event: ReadingRecorded,
+      durable: 'test--fast-acks',
+      concurrency: 4,
+      confirmAcks: false,
+      ackWaitMs: 1_000,
+      handle: (m) => {
+        seen.push(m.sequence);
+        return ack();
+      },
+    });
+    for (const n of [1n, 2n, 3n])
+      await f.bus.publish(ReadingRecorded, params, reading(n), { msgId: `fast-${n}` });
+    const stream = f.bus.ns.stream(ReadingRecorded.stream);
+    await vi.waitFor(async () => {
+      const info = await f.bus.jsm.consumers.info(stream, 'test--fast-acks');
+      expect(info.ack_floor.stream_seq).toBe(3);
+      expect(info.num_ack_pending).toBe(0);
+    });
+    // Past the ack wait: had an ack been lost, the message would have come again.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect([...seen].sort()).toEqual([1n, 2n, 3n]);
+  });
+});
+
 describe('narrower consumers', () => {
   it('take only the subjects of their filter, and a new one may start at new messages', async () => {
     await f.bus.publish(ReadingRecorded, { type: 'presence', device: 'pr-1' }, reading(1n), {

@@ -93,6 +93,12 @@ export class BollardsEngine {
         'outbox_oldest_seconds',
         'Age of the oldest event recorded but not yet published.',
       ),
+      commitSeconds: metrics.histogram(
+        'commit_seconds',
+        'Duration of one group-commit transaction (audit, outbox, snapshots).',
+        [],
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      ),
       commits: metrics.histogram(
         'commit_units',
         'Units of work per transaction (group commit).',
@@ -379,8 +385,10 @@ export class BollardsEngine {
         const units = this.queue;
         this.queue = [];
         this.m.commits.observe(units.length);
+        const began = performance.now();
         try {
           await this.o.db.transaction().execute((trx) => writeWork(trx, this.control, units));
+          this.m.commitSeconds.observe((performance.now() - began) / 1000);
         } catch (error) {
           this.o.log.error(
             { err: error, units: units.length },

@@ -23,7 +23,7 @@ export async function consumeField(bus: Bus, engine: BollardsEngine): Promise<Ru
       event: AccessRequested,
       durable: 'bollards--requests',
       // Requests from before a restart are still decided (too old ones are refused, recorded).
-      concurrency: 256,
+      concurrency: 2048,
       backoff: { initialMs: 200, maxMs: 5_000 },
       handle: (message) => settle(() => engine.onRequest(message, Date.now())),
     }),
@@ -31,6 +31,9 @@ export async function consumeField(bus: Bus, engine: BollardsEngine): Promise<Ru
       event: BollardAcknowledged,
       durable: 'bollards--acks',
       concurrency: 64,
+      // Idempotent (per-bollard sequences): a lost ack costs one harmless redelivery, not a
+      // round trip per message.
+      confirmAcks: false,
       backoff: { initialMs: 200, maxMs: 5_000 },
       handle: (message) => settle(() => engine.onAck(message)),
     }),
@@ -38,6 +41,8 @@ export async function consumeField(bus: Bus, engine: BollardsEngine): Promise<Ru
       event: BollardReported,
       durable: 'bollards--reports',
       concurrency: 64,
+      // Idempotent (reports carry the controller's time; a late one cannot undo a newer one).
+      confirmAcks: false,
       backoff: { initialMs: 200, maxMs: 5_000 },
       handle: (message) => settle(() => engine.onReport(message)),
     }),

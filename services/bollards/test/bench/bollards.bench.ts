@@ -215,7 +215,7 @@ async function main() {
         interlock: false,
       })),
       reportEveryMs: 0,
-      tickMs: 20,
+      tickMs: 50,
       recordCommands: false,
       onCommand: (_bollardId, cmd, receivedRealMs) => {
         if (cmd.motion !== Motion.MOTION_LOWER || cmd.attempt !== 1) return;
@@ -310,11 +310,11 @@ async function main() {
     let emergencyZone: string | undefined;
     let nextReport = Date.now() + 5_000;
     const gauge = (text: string, pattern: string) =>
-      text.match(new RegExp(`^${pattern} ([\\d.e+-]+)$`, 'm'))?.[1] ?? '?';
+      text.match(new RegExp(`^${pattern}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm'))?.[1] ?? '?';
     const progress = async () => {
       const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
       say(
-        `t=${((Date.now() - start) / 1000).toFixed(0)} s sent=${sent} decided=${decided.size} lower commands=${latencies.length} outbox oldest=${gauge(text, 'slimstad_bollards_outbox_oldest_seconds')} s requests pending=${gauge(text, 'slimstad_bollards_consumer_pending_messages\\{[^}]*consumer="bollards--requests"[^}]*\\}')}`,
+        `t=${((Date.now() - start) / 1000).toFixed(0)} s sent=${sent} decided=${decided.size} lower commands=${latencies.length} outbox oldest=${gauge(text, 'slimstad_bollards_outbox_oldest_seconds')} s requests pending=${gauge(text, 'slimstad_bollards_consumer_pending_messages(?=\\{[^}]*consumer="bollards--requests")')} commits ${histogramSummary(text, 'slimstad_bollards_commit_seconds')} units ${histogramSummary(text, 'slimstad_bollards_commit_units')}`,
       );
     };
     windowOpen = true;

@@ -63,6 +63,12 @@ export interface ConsumerOptions<T> {
   /** Messages handled at once (default 1: in stream order). */
   concurrency?: number;
   /**
+   * Wait for the server to confirm each ack (default true): a message counts as handled only
+   * then. `false` sends the ack without waiting (no round trip per message): for high-rate
+   * streams whose handlers are idempotent, as a lost ack means one redelivery after `ackWaitMs`.
+   */
+  confirmAcks?: boolean;
+  /**
    * Only these subjects of the event (without namespace), e.g. `sensor.reading.presence.*`
    * for one device type; must fall under the event's pattern. Default: the whole pattern.
    */
@@ -224,7 +230,7 @@ export class Bus {
             const task = this.deliver(
               m,
               options,
-              { maxDeliveries, backoff, ackWaitMs },
+              { maxDeliveries, backoff, ackWaitMs, confirmAcks: options.confirmAcks ?? true },
               log,
             ).finally(() => inFlight.delete(task));
             inFlight.add(task);
@@ -259,6 +265,7 @@ export class Bus {
       maxDeliveries: number;
       backoff: { initialMs: number; maxMs: number };
       ackWaitMs: number;
+      confirmAcks: boolean;
     },
     log: Logger,
   ): Promise<void> {
@@ -359,12 +366,17 @@ export class Bus {
     decision: Decision,
     durable: string,
     delivery: number,
-    limits: { maxDeliveries: number; backoff: { initialMs: number; maxMs: number } },
+    limits: {
+      maxDeliveries: number;
+      backoff: { initialMs: number; maxMs: number };
+      confirmAcks: boolean;
+    },
     log: Logger,
   ): Promise<void> {
     if (decision.kind === 'ack') {
       // Wait for the server to confirm the ack: a message counts as handled only then.
-      await m.ackAck();
+      if (limits.confirmAcks) await m.ackAck();
+      else m.ack();
       return;
     }
     if (decision.kind === 'retry' && delivery < limits.maxDeliveries) {

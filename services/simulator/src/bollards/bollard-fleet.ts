@@ -282,6 +282,9 @@ export async function startBollardFleet(options: BollardFleetOptions): Promise<B
     delayed.add(timer);
   };
 
+  // The hook lives apart from `fleet`: a command may arrive while the subscriptions are still
+  // being flushed, before `fleet` exists.
+  const hooks: { onCommand: BollardCommandHook | undefined } = { onCommand: options.onCommand };
   const onCommandMessage = (zoneId: string, prefix: string, msg: CommandMsg) => {
     const receivedRealMs = Date.now();
     commandsReceived += 1;
@@ -293,7 +296,7 @@ export async function startBollardFleet(options: BollardFleetOptions): Promise<B
       log.warn({ err, subject: msg.subject }, 'undecodable bollard command ignored');
       return;
     }
-    fleet.onCommand?.(bollardId, cmd, receivedRealMs);
+    hooks.onCommand?.(bollardId, cmd, receivedRealMs);
     const p = played.get(bollardId);
     if (!p || p.c.zoneId !== zoneId) {
       log.debug({ subject: msg.subject }, 'command for a bollard this fleet does not play');
@@ -445,7 +448,12 @@ export async function startBollardFleet(options: BollardFleetOptions): Promise<B
       return commandsReceived;
     },
     published,
-    onCommand: options.onCommand,
+    get onCommand() {
+      return hooks.onCommand;
+    },
+    set onCommand(hook) {
+      hooks.onCommand = hook;
+    },
   };
   return fleet;
 }

@@ -221,3 +221,49 @@ describe('lamp fleet on the bus', () => {
     }
   });
 });
+
+describe('lamp fleet start-up', () => {
+  it('keeps obeying when commands arrive while it is still subscribing', async () => {
+    const zone = 'sint-goriks';
+    const subject = new Namespace(ns.namespace).subject(`lighting.command.${zone}.sg-001`);
+    const early = LampCommand.encode(
+      LampCommand.fromPartial({ lampId: 'sg-001', zoneId: zone, sequence: 1n, level: 30 }),
+    ).finish();
+    // Commands pour in from before the fleet subscribes until after it has started.
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding) {
+        nc.publish(subject, early);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const seen: bigint[] = [];
+    const late = await startLampFleet({
+      nc,
+      namespace: new Namespace(ns.namespace),
+      clock,
+      lamps: [{ ...lamp(1), lampId: 'sg-001', zoneId: zone, controllerId: 'ctl-sg-001' }],
+      feedbackEveryMs: 0,
+      log,
+      onCommand: (_lampId, cmd) => seen.push(cmd.sequence),
+    });
+    try {
+      await vi.waitFor(() => expect(seen.length).toBeGreaterThan(0));
+      flooding = false;
+      await flood;
+      await bus.publish(
+        LampCommanded,
+        { zone, lamp: 'sg-001' },
+        LampCommand.fromPartial({ lampId: 'sg-001', zoneId: zone, sequence: 9n, level: 60 }),
+        { msgId: 'cmd:sg-001:9:1' },
+      );
+      await vi.waitFor(() => expect(seen).toContain(9n));
+      await vi.waitFor(() =>
+        expect(acks.some((a) => a.ack.lampId === 'sg-001' && a.ack.sequence === 9n)).toBe(true),
+      );
+    } finally {
+      flooding = false;
+      await late.stop();
+    }
+  });
+});

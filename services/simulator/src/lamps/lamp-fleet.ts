@@ -158,6 +158,9 @@ export async function startLampFleet(options: LampFleetOptions): Promise<LampFle
     );
   };
 
+  // The hook lives apart from `fleet`: a command may arrive while the subscriptions are still
+  // being flushed, before `fleet` exists.
+  const hooks: { onCommand: CommandHook | undefined } = { onCommand: options.onCommand };
   const subscriptions: Subscription[] = [];
   for (const [zoneId, zoneControllers] of zones) {
     const commandPrefix = ns.subject(`lighting.command.${zoneId}.`);
@@ -176,7 +179,7 @@ export async function startLampFleet(options: LampFleetOptions): Promise<LampFle
             log.warn({ err, subject: msg.subject }, 'undecodable lamp command ignored');
             return;
           }
-          fleet.onCommand?.(lampId, cmd, receivedRealMs);
+          hooks.onCommand?.(lampId, cmd, receivedRealMs);
           if (!controller || controller.zoneId !== zoneId) {
             log.debug({ subject: msg.subject }, 'command for a lamp this fleet does not play');
             return;
@@ -266,7 +269,12 @@ export async function startLampFleet(options: LampFleetOptions): Promise<LampFle
       return commandsReceived;
     },
     published,
-    onCommand: options.onCommand,
+    get onCommand() {
+      return hooks.onCommand;
+    },
+    set onCommand(hook) {
+      hooks.onCommand = hook;
+    },
   };
   return fleet;
 }

@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
+import { AlertingServiceClient } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting_service';
 import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
+import { FederationServiceClient } from '@slimstad/contracts/gen/slimstad/federation/v1/federation_service';
 import { LightingServiceClient } from '@slimstad/contracts/gen/slimstad/lighting/v1/lighting_service';
 import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
+import { WasteServiceClient } from '@slimstad/contracts/gen/slimstad/waste/v1/waste_service';
 import {
   type Clock,
   checkHealth,
@@ -41,12 +44,15 @@ export const KEY = 'e2e-city-signing-key-0123456789abcdef';
 export const IDENTITY_SECRET = 'e2e-city-identity-secret-0123456789abcdef';
 const MQTT_URL = 'mqtt://127.0.0.1:1883';
 
-export type ServiceName = 'ingest' | 'lighting' | 'bollards';
+export type ServiceName = 'ingest' | 'lighting' | 'bollards' | 'waste' | 'alerting' | 'federation';
 
 const ENTRIES: Record<ServiceName, string> = {
   ingest: 'services/ingest/src/main.ts',
   lighting: 'services/lighting/src/main.ts',
   bollards: 'services/bollards/src/main.ts',
+  waste: 'services/waste/src/main.ts',
+  alerting: 'services/alerting/src/main.ts',
+  federation: 'services/federation/src/main.ts',
 };
 
 /**
@@ -72,6 +78,25 @@ const FAST: Record<ServiceName, Record<string, string>> = {
     BOLLARDS_HEARTBEAT_MS: '250',
     // Clock ms, as the controllers measure it: ten minutes of the city.
     BOLLARDS_FAIL_AFTER_MS: '600000',
+  },
+  waste: {
+    // A small district is planned in well under a second; the limit only bounds a bad day.
+    WASTE_SOLVE_TIME_LIMIT_MS: '2000',
+  },
+  alerting: {
+    HTTP_PORT: '0',
+    ALERTING_TICK_MS: '100',
+    ALERTING_DISPATCH_POLL_MS: '200',
+    ALERTING_RULES_RELOAD_MS: '500',
+    ALERTING_RETRY_INITIAL_MS: '200',
+    ALERTING_RETRY_MAX_MS: '2000',
+    ALERTING_CLAIM_MS: '5000',
+  },
+  federation: {
+    FEDERATION_CITY: 'demo',
+    FEDERATION_POLICY_FILE: 'deploy/federation/demo.policy.yaml',
+    FEDERATION_LINK_CHECK_MS: '500',
+    FEDERATION_POLICY_WATCH_MS: '500',
   },
 };
 
@@ -104,6 +129,9 @@ export interface TestCity {
   ingest(roles?: Role[]): Promise<ReturnType<typeof ingestClient>>;
   lighting(roles?: Role[]): Promise<ReturnType<typeof lightingClient>>;
   bollards(roles?: Role[]): Promise<ReturnType<typeof bollardsClient>>;
+  waste(roles?: Role[]): Promise<ReturnType<typeof wasteClient>>;
+  alerting(roles?: Role[]): Promise<ReturnType<typeof alertingClient>>;
+  federation(roles?: Role[]): Promise<ReturnType<typeof federationClient>>;
   /** Stops the nats-server and starts it again on the same port and store (ownNats). */
   restartNats(): Promise<void>;
   close(): Promise<void>;
@@ -137,6 +165,47 @@ function bollardsClient(address: string, token: string) {
     listAuditEntries: promisifyUnary(c, c.listAuditEntries),
     getZone: promisifyUnary(c, c.getZone),
     setEmergencyMode: promisifyUnary(c, c.setEmergencyMode),
+    close: () => c.close(),
+  };
+}
+
+function wasteClient(address: string, token: string) {
+  const c = createClient(WasteServiceClient, address, { token, deadlineMs: 30_000 });
+  return {
+    createBin: promisifyUnary(c, c.createBin),
+    listBins: promisifyUnary(c, c.listBins),
+    getBin: promisifyUnary(c, c.getBin),
+    createVehicle: promisifyUnary(c, c.createVehicle),
+    listVehicles: promisifyUnary(c, c.listVehicles),
+    listDueBins: promisifyUnary(c, c.listDueBins),
+    planRoutes: promisifyUnary(c, c.planRoutes),
+    getPlan: promisifyUnary(c, c.getPlan),
+    listPlans: promisifyUnary(c, c.listPlans),
+    recordEmptied: promisifyUnary(c, c.recordEmptied),
+    listAuditEntries: promisifyUnary(c, c.listAuditEntries),
+    close: () => c.close(),
+  };
+}
+
+function alertingClient(address: string, token: string) {
+  const c = createClient(AlertingServiceClient, address, { token, deadlineMs: 10_000 });
+  return {
+    createRule: promisifyUnary(c, c.createRule),
+    listRules: promisifyUnary(c, c.listRules),
+    listAlerts: promisifyUnary(c, c.listAlerts),
+    getAlert: promisifyUnary(c, c.getAlert),
+    putResourcePoint: promisifyUnary(c, c.putResourcePoint),
+    listResourcePoints: promisifyUnary(c, c.listResourcePoints),
+    listNotifications: promisifyUnary(c, c.listNotifications),
+    close: () => c.close(),
+  };
+}
+
+function federationClient(address: string, token: string) {
+  const c = createClient(FederationServiceClient, address, { token, deadlineMs: 10_000 });
+  return {
+    getPolicy: promisifyUnary(c, c.getPolicy),
+    listLinks: promisifyUnary(c, c.listLinks),
     close: () => c.close(),
   };
 }
@@ -220,6 +289,9 @@ export async function startCity(options: CityOptions): Promise<TestCity> {
       LOG_LEVEL: 'info',
       ...clockEnv,
       ...FAST[name],
+      ...(name === 'federation'
+        ? { FEDERATION_POLICY_FILE: join(REPO, FAST.federation.FEDERATION_POLICY_FILE ?? '') }
+        : {}),
       ...(name === 'ingest'
         ? {
             HTTP_PORT: '0',
@@ -289,6 +361,12 @@ export async function startCity(options: CityOptions): Promise<TestCity> {
       lightingClient(service('lighting').address, await token(roles)),
     bollards: async (roles = ['bollard-operator']) =>
       bollardsClient(service('bollards').address, await token(roles)),
+    waste: async (roles = ['operator']) =>
+      wasteClient(service('waste').address, await token(roles)),
+    alerting: async (roles = ['operator']) =>
+      alertingClient(service('alerting').address, await token(roles)),
+    federation: async (roles = ['viewer']) =>
+      federationClient(service('federation').address, await token(roles)),
     async restartNats() {
       if (!natsChild) throw new Error('this city shares the machine’s NATS: start it with ownNats');
       const exited = new Promise((resolve) => natsChild?.once('exit', resolve));

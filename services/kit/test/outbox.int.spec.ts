@@ -9,7 +9,13 @@ import { Reading } from '@slimstad/contracts/gen/slimstad/sensor/v1/reading';
 import { createTestDatabase, type TestDatabase } from '@slimstad/test-harness';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createOutboxTable, enqueueEvent, enqueueEvents, OutboxRelay } from '../src/bus/outbox.js';
+import {
+  createOutboxTable,
+  enqueueEvent,
+  enqueueEvents,
+  OutboxRelay,
+  outboxInsert,
+} from '../src/bus/outbox.js';
 import { createDatabase, type Database } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { inSpan } from '../src/telemetry/tracing.js';
@@ -129,6 +135,33 @@ it('continues the trace of the change that enqueued the event', async () => {
     .getFinishedSpans()
     .find((s) => s.name === `${ReadingRecorded.pattern} publish`);
   expect(publish?.spanContext().traceId).toBe(changeTrace);
+});
+
+it('publishes the records of a one-statement write at once, in order, and clears them', async () => {
+  const before = (await published()).length;
+  const insert = outboxInsert(
+    [7, 8, 9].map((n) => ({ event: ReadingRecorded as never, params, message: reading(n) })),
+    'test',
+  );
+  // As a CTE beside another write: one statement, atomic without a transaction.
+  const { rows } = await sql<{ id: string }>`
+    with touched as (select 1), rows as (${insert.statement}) select id from rows`.execute(
+    database.db,
+  );
+  const records = insert.withIds(rows.map((r) => r.id));
+  expect(records.map((r) => Number(r.id))).toEqual(
+    [...records.map((r) => Number(r.id))].sort((a, b) => a - b),
+  );
+  const relay = new OutboxRelay({ db: database.db, bus: f.bus, log: silentLog });
+  relay.publishCommitted(records);
+  await relay.stop(); // waits for the publishes in flight
+  const after = await published();
+  expect(after.slice(before).map((p) => p.value)).toEqual([7, 8, 9]);
+  expect(after.slice(before).map((p) => p.msgId)).toEqual(records.map((r) => `test:${r.id}`));
+  const left = await sql<{ n: number }>`select count(*)::int as n from outbox`.execute(database.db);
+  expect(left.rows[0]?.n).toBe(0);
+  // Ids that do not match the records are refused, not paired wrongly.
+  expect(() => insert.withIds(['1'])).toThrow(/returned 1 ids for 3 events/);
 });
 
 interface OutboxRow {

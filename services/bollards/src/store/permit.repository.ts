@@ -82,17 +82,6 @@ export async function revokePermit(
 }
 
 /** One-off permits used up by admissions. */
-export async function markPermitsUsed(db: Db, used: ReadonlyMap<string, number>): Promise<void> {
-  for (const [id, at] of used) {
-    await db
-      .updateTable('permit')
-      .set({ used_at: new Date(at) })
-      .where('id', '=', id)
-      .where('used_at', 'is', null)
-      .execute();
-  }
-}
-
 export interface PermitFilter {
   zoneId?: string;
   identityHash?: string;

@@ -84,20 +84,6 @@ export async function countZones(db: Db): Promise<number> {
   return n;
 }
 
-export async function setZoneEmergency(
-  db: Db,
-  id: string,
-  active: boolean,
-  reason: string | undefined,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('zone')
-    .set({ emergency: active, emergency_reason: reason ?? null, updated_at: at })
-    .where('id', '=', id)
-    .execute();
-}
-
 export async function insertBollard(
   db: Db,
   bollard: BollardSpec,

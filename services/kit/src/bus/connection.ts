@@ -58,6 +58,9 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     reconnectTimeWait: 1_000,
     reconnectJitter: 500,
     waitOnFirstConnect: false,
+    // Every JetStream publish is a request: with async traces on, each one builds two Error
+    // objects (stack captured) whether it fails or not, a measurable share of a busy service.
+    noAsyncTraces: true,
   }).catch((error: Error) => {
     if (error instanceof AuthorizationError) {
       const who = options.user

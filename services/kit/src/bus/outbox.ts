@@ -5,7 +5,7 @@
 // `Nats-Msg-Id` (`<prefix>:<outbox id>`) within the stream's duplicate window.
 import { type Context, context } from '@opentelemetry/api';
 import type { EventContract } from '@slimstad/contracts';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Logger } from '../log.js';
 import { contextFromRecord, traceContextRecord } from '../telemetry/propagation.js';
 import type { Bus } from './bus.js';
@@ -25,7 +25,8 @@ export async function createOutboxTable(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
 }
 
-interface OutboxRow {
+/** An outbox row: an event encoded and ready to publish. */
+export interface OutboxRecord {
   id: string;
   pattern: string;
   subject: string;
@@ -72,17 +73,50 @@ export async function enqueueEvents(
   msgIdPrefix: string,
 ): Promise<void> {
   if (items.length === 0) return;
-  const traceOf = (ctx: Context | undefined) => JSON.stringify(traceContextRecord(ctx));
+  await outboxInsert(items, msgIdPrefix).statement.execute(trx);
+}
+
+/**
+ * The outbox insert as a statement of its own (`insert … returning id`), for a service that
+ * writes its whole change as one statement, e.g. as a CTE beside its other writes: a single
+ * statement is atomic without a transaction's extra round trips. `withIds` pairs the ids the
+ * statement returned (in any order) with the records, for `OutboxRelay.publishCommitted`.
+ */
+export function outboxInsert(
+  items: readonly OutboxItem[],
+  msgIdPrefix: string,
+): {
+  statement: RawBuilder<{ id: string }>;
+  withIds(ids: readonly string[]): OutboxRecord[];
+} {
+  const traceOf = (ctx: Context | undefined) => traceContextRecord(ctx);
   const active = traceOf(undefined);
-  const rows = items.map(
-    ({ event, params, message, context: ctx }) =>
-      sql`(${event.pattern}, ${event.subject(params)}, ${event.messageType},
-           ${Buffer.from(event.codec.encode(message).finish())}, ${msgIdPrefix},
-           ${ctx ? traceOf(ctx) : active})`,
+  const records = items.map(({ event, params, message, context: ctx }) => ({
+    pattern: event.pattern,
+    subject: event.subject(params),
+    message_type: event.messageType,
+    payload: Buffer.from(event.codec.encode(message).finish()),
+    msg_id_prefix: msgIdPrefix,
+    trace: ctx ? traceOf(ctx) : active,
+  }));
+  const rows = records.map(
+    (r) =>
+      sql`(${r.pattern}, ${r.subject}, ${r.message_type}, ${r.payload}, ${r.msg_id_prefix},
+           ${JSON.stringify(r.trace)})`,
   );
-  await sql`
-    insert into outbox (pattern, subject, message_type, payload, msg_id_prefix, trace)
-    values ${sql.join(rows)}`.execute(trx);
+  return {
+    statement: sql<{ id: string }>`
+      insert into outbox (pattern, subject, message_type, payload, msg_id_prefix, trace)
+      values ${sql.join(rows)} returning id::text as id`,
+    withIds(ids) {
+      if (ids.length !== records.length) {
+        throw new Error(`outbox insert returned ${ids.length} ids for ${records.length} events`);
+      }
+      // Identities are drawn in VALUES order: ascending ids pair with the records in order.
+      const sorted = [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      return records.map((r, i) => ({ ...r, id: sorted[i] as string }));
+    },
+  };
 }
 
 export interface OutboxRelayOptions {
@@ -159,36 +193,65 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    await Promise.all([this.running, ...this.inFlight]);
+  }
+
+  /**
+   * Publishes records the caller has just committed, without reading them back: the lowest
+   * latency from a change to its event. On failure they stay in the table for the next round.
+   * A round running meanwhile may publish some of them too; their `Nats-Msg-Id` dedups that.
+   */
+  publishCommitted(records: readonly OutboxRecord[]): void {
+    if (records.length === 0 || this.stopped) return;
+    const published = this.publishAll(records)
+      .then(() =>
+        sql`delete from outbox where id = any(${records.map((r) => r.id)}::bigint[])`.execute(
+          this.options.db,
+        ),
+      )
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.options.log.warn({ err: error }, 'outbox publish failed; the relay retries');
+      })
+      .finally(() => this.inFlight.delete(published));
+    this.inFlight.add(published);
+  }
+
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /**
+   * Pipelined: every publish is written at once, in outbox order, and the acks are awaited
+   * together (one round trip per batch, not per event).
+   */
+  private publishAll(rows: readonly OutboxRecord[]): Promise<unknown> {
+    return Promise.all(
+      rows.map((row) =>
+        this.options.bus.publishEncoded(
+          {
+            pattern: row.pattern,
+            subject: row.subject,
+            messageType: row.message_type,
+            data: row.payload,
+          },
+          {
+            msgId: `${row.msg_id_prefix}:${row.id}`,
+            parent: contextFromRecord(row.trace, context.active()),
+          },
+        ),
+      ),
+    );
   }
 
   private async round(): Promise<number> {
-    const { db, bus } = this.options;
+    const { db } = this.options;
     return db.transaction().execute(async (trx) => {
-      const { rows } = await sql<OutboxRow>`
+      const { rows } = await sql<OutboxRecord>`
         select id::text as id, pattern, subject, message_type, payload, msg_id_prefix, trace
         from outbox order by id limit ${this.options.batchSize ?? 100}
         for update skip locked`.execute(trx);
-      // Pipelined: every publish of the round is written at once, in outbox order, and the
-      // acks are awaited together (one round trip per round, not per event). If any fails the
-      // transaction rolls back and the round is published again; JetStream drops the ones
-      // already stored by their `Nats-Msg-Id`.
-      await Promise.all(
-        rows.map((row) =>
-          bus.publishEncoded(
-            {
-              pattern: row.pattern,
-              subject: row.subject,
-              messageType: row.message_type,
-              data: row.payload,
-            },
-            {
-              msgId: `${row.msg_id_prefix}:${row.id}`,
-              parent: contextFromRecord(row.trace, context.active()),
-            },
-          ),
-        ),
-      );
+      // If any publish fails the transaction rolls back and the round is published again;
+      // JetStream drops the ones already stored by their `Nats-Msg-Id`.
+      await this.publishAll(rows);
       if (rows.length > 0) {
         await sql`delete from outbox where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(
           trx,

@@ -67,6 +67,12 @@ export class BollardsEngine {
   private writing: Promise<void> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private ticking = false;
+  /** The highest stream sequence of a controller report taken in. */
+  private reportsTakenIn = 0;
+  /** Real time up to which every report sent has been taken in (see `probeReports`). */
+  private fieldKnownThrough = Number.POSITIVE_INFINITY;
+  private reportsPosition?: () => Promise<{ pending: number; lastDelivered: number }>;
+  private probe?: { at: number; sequence: number };
   private readonly realNow: () => number;
   private readonly m;
 
@@ -259,8 +265,10 @@ export class BollardsEngine {
     );
   }
 
-  async onReport(report: BollardReport): Promise<void> {
+  async onReport(report: BollardReport, streamSequence = 0): Promise<void> {
     const now = this.now();
+    // Taken in as of now: the control applies it synchronously below.
+    this.reportsTakenIn = Math.max(this.reportsTakenIn, streamSequence);
     await this.commit(
       this.control.reported(
         report.bollardId,
@@ -284,13 +292,47 @@ export class BollardsEngine {
     await this.commit(this.control.setMaintenance(bollardId, active, reason, actor, this.now()));
   }
 
+  /**
+   * From now on, raises wait for the reports: `position` tells where the reports consumer
+   * stands on the server (without it, as in unit tests, the field is taken as always known).
+   */
+  watchReports(position: () => Promise<{ pending: number; lastDelivered: number }>): void {
+    this.reportsPosition = position;
+    this.fieldKnownThrough = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Moves `fieldKnownThrough` forward: at a probe, if the server has delivered every report
+   * (none pending), then once the control has taken in the last delivered one, everything
+   * sent before the probe is known. A service behind on its reports (a backlog) raises
+   * nothing until it has caught up; a lowering never waits.
+   */
+  private async probeReports(): Promise<void> {
+    if (!this.reportsPosition) return;
+    if (this.probe && this.reportsTakenIn >= this.probe.sequence) {
+      this.fieldKnownThrough = this.probe.at;
+      this.probe = undefined;
+    }
+    if (this.probe) return;
+    const at = this.realNow();
+    try {
+      const { pending, lastDelivered } = await this.reportsPosition();
+      if (pending > 0) return;
+      if (this.reportsTakenIn >= lastDelivered) this.fieldKnownThrough = at;
+      else this.probe = { at, sequence: lastDelivered };
+    } catch (error) {
+      this.o.log.warn({ err: error }, 'cannot see the reports consumer; raises wait');
+    }
+  }
+
   // ---- time ----
 
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      await this.commit(this.control.tick(this.now()));
+      await this.probeReports();
+      await this.commit(this.control.tick(this.now(), this.fieldKnownThrough));
       this.updateGauges();
       const { rows } = await sql<{ age: number | null }>`
         select extract(epoch from now() - min(created_at))::float8 as age from outbox`.execute(

@@ -485,11 +485,14 @@ export class BollardControl {
     return work;
   }
 
-  /** Time passes: retries, faults on silence, raises once the way is clear. */
-  tick(now: Now): Work {
+  /**
+   * Time passes: retries, faults on silence, raises once the way is clear — and known to be:
+   * `fieldKnownThrough` is the real time up to which every controller report has been taken in.
+   */
+  tick(now: Now, fieldKnownThrough = Number.POSITIVE_INFINITY): Work {
     const work = emptyWork();
     for (const rt of this.bollards.values()) {
-      this.apply(rt, machineTick(rt.machine, now.real, this.policy), now, work);
+      this.apply(rt, machineTick(rt.machine, now.real, this.policy, fieldKnownThrough), now, work);
     }
     return work;
   }

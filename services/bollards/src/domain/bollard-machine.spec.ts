@@ -59,6 +59,16 @@ describe('the bollard state machine', () => {
     expect(commands(tick(b, 20_000, policy))).toEqual(['raise#2/1']);
   });
 
+  it('holds a due raise until the reports up to its due time are known to be taken in', () => {
+    const b = upAndFree();
+    lowered(b, 0);
+    loopChanged(b, true, 10_000, policy);
+    loopChanged(b, false, 15_000, policy);
+    // Due at 20 s, but the service has only read the controllers' reports up to 19.9 s.
+    expect(tick(b, 20_500, policy, 19_900)).toEqual([]);
+    expect(commands(tick(b, 20_600, policy, 20_000))).toEqual(['raise#2/1']);
+  });
+
   it('stays down for a second admitted vehicle after the first has passed, up to the hold', () => {
     const b = upAndFree();
     lowered(b, 0);

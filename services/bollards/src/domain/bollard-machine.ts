@@ -265,8 +265,18 @@ export function positionReported(b: Bollard, position: Position, at: number): Ef
   return effects;
 }
 
-/** Time passes: retries, faults on silence, and the raise once the way is clear. */
-export function tick(b: Bollard, at: number, policy: BollardPolicy): Effect[] {
+/**
+ * Time passes: retries, faults on silence, and the raise once the way is clear.
+ * `fieldKnownThrough`: the moment (real ms) up to which every report the controllers sent has
+ * been taken in. A raise waits until that is past the moment it came due, so a vehicle's
+ * arrival reported while the service was behind on its reports cannot be raised into.
+ */
+export function tick(
+  b: Bollard,
+  at: number,
+  policy: BollardPolicy,
+  fieldKnownThrough = Number.POSITIVE_INFINITY,
+): Effect[] {
   const effects: Effect[] = [];
   const pending = b.pending;
   if (pending && at - pending.sentAt >= policy.ackTimeoutMs) {
@@ -295,7 +305,14 @@ export function tick(b: Bollard, at: number, policy: BollardPolicy): Effect[] {
     return effects;
   }
   const dueAt = Math.max(b.holdUntil ?? 0, (b.loopClearedAt ?? 0) + policy.raiseDelayMs);
-  if (b.state === 'down' && !b.pending && !b.emergency && loopFree(b) && at >= dueAt) {
+  if (
+    b.state === 'down' &&
+    !b.pending &&
+    !b.emergency &&
+    loopFree(b) &&
+    at >= dueAt &&
+    fieldKnownThrough >= dueAt
+  ) {
     // Vehicles still expected when the hold ran out are not coming.
     b.expected = 0;
     command(b, 'raise', at, 'the way is clear', effects);

@@ -18,7 +18,7 @@ async function settle(work: () => Promise<unknown>) {
 }
 
 export async function consumeField(bus: Bus, engine: BollardsEngine): Promise<RunningConsumer[]> {
-  return Promise.all([
+  const consumers = await Promise.all([
     bus.consume({
       event: AccessRequested,
       durable: 'bollards--requests',
@@ -44,7 +44,11 @@ export async function consumeField(bus: Bus, engine: BollardsEngine): Promise<Ru
       // Idempotent (reports carry the controller's time; a late one cannot undo a newer one).
       confirmAcks: false,
       backoff: { initialMs: 200, maxMs: 5_000 },
-      handle: (message) => settle(() => engine.onReport(message)),
+      handle: (message, ctx) => settle(() => engine.onReport(message, ctx.streamSequence)),
     }),
   ]);
+  // Raises wait until the reports are read up to the moment they came due.
+  const reports = consumers[2];
+  engine.watchReports(() => reports.position());
+  return consumers;
 }

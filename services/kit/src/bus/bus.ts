@@ -86,6 +86,11 @@ export interface ConsumerOptions<T> {
 
 export interface RunningConsumer {
   durable: string;
+  /**
+   * Where the consumer stands in its stream, as the server sees it now: messages matching its
+   * filter not yet delivered, and the stream sequence of the last one delivered.
+   */
+  position(): Promise<{ pending: number; lastDelivered: number }>;
   /** Stops pulling, waits for in-flight handlers to settle, naks anything buffered. */
   stop(): Promise<void>;
 }
@@ -245,6 +250,10 @@ export class Bus {
 
     const running: RunningConsumer = {
       durable: options.durable,
+      position: async () => {
+        const info = await this.jsm.consumers.info(streamName, options.durable);
+        return { pending: info.num_pending, lastDelivered: info.delivered.stream_seq };
+      },
       stop: async () => {
         stopping = true;
         unwatch?.();

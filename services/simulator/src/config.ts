@@ -1,7 +1,8 @@
 // The simulator's environment. It has no database of its own, so it takes only the kit's
 // process variables (startProcess, not startRuntime's full set), plus where ingest listens
-// and how fast the demo runs; optionally where lighting listens (to seed the demo lamps), the
-// bus its simulated lamp controllers listen on, and the clock they share with lighting.
+// and how fast the demo runs; optionally where lighting, bollards and waste listen (to seed the
+// demo lamps, bollards, bins and vehicles), the bus its simulated lamp and bollard controllers
+// listen on, and the clock they share with those services.
 import { baseConfigShape, clockConfigShape, millis, port, processConfigShape } from '@slimstad/kit';
 import { z } from 'zod';
 
@@ -109,6 +110,15 @@ export const simulatorConfigSchema = z.object({
    * gateway sends only keyed hashes of plates and badges (required with BOLLARDS_GRPC_ADDRESS).
    */
   BOLLARDS_IDENTITY_SECRET: z.string().default(''),
+  /**
+   * waste's gRPC API: set, the waste file's vehicles and bins are seeded into it at start
+   * (admin token). The bins' sensors are devices of the device file and report through ingest.
+   */
+  WASTE_GRPC_ADDRESS: z.string().optional(),
+  /** How long to wait for waste to be SERVING before giving up (and being restarted). */
+  WASTE_WAIT_TIMEOUT_MS: millis.default(300_000),
+  /** The waste file seeded; default: demo/waste.json. */
+  SIMULATOR_WASTE_FILE: z.string().optional(),
   /** Play the bollards file's traffic (vans, residents, strangers, fire engines). */
   SIMULATOR_TRAFFIC: z
     .enum(['true', 'false'])

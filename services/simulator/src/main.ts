@@ -1,8 +1,9 @@
 // Composition root of the simulator: config → logs, metrics, health → device file (and
-// lighting layout) → lamp controllers on the bus (NATS_URL) → wait for ingest → import the
-// devices → the ways in → simulate until SIGTERM; then wait for lighting and seed the layout
-// (LIGHTING_GRPC_ADDRESS). No database: it reaches the platform only the way field devices,
-// network servers and lamp controllers do.
+// lighting layout, bollards and waste files) → lamp controllers on the bus (NATS_URL) → wait for
+// ingest → import the devices → the ways in → simulate until SIGTERM; then wait for lighting and
+// seed the layout (LIGHTING_GRPC_ADDRESS), seed the bollards and play them
+// (BOLLARDS_GRPC_ADDRESS), and seed the bins and vehicles (WASTE_GRPC_ADDRESS). No database: it
+// reaches the platform only the way field devices, network servers and controllers do.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,8 @@ import { seedLighting } from './lamps/lighting-seed.js';
 import { importDevices, waitForIngest, waitForServing } from './registry.js';
 import { Simulator } from './simulator.js';
 import { TokenSource } from './tokens.js';
+import { DEMO_WASTE_FILE, loadWasteLayout } from './waste/waste-layout.js';
+import { seedWaste } from './waste/waste-seed.js';
 import { grpcPushWay } from './ways/grpc-push.js';
 import { chirpstackMqttWay, connectMqtt, plainJsonMqttWay, redact } from './ways/mqtt.js';
 import { ttsWebhookWay } from './ways/tts-webhook.js';
@@ -86,6 +89,13 @@ runMain(async () => {
       );
     }
 
+    // The waste file, when bins and vehicles are seeded: checked against the device file (the
+    // bins' sensors) before anything is sent.
+    const wasteFile = config.SIMULATOR_WASTE_FILE ?? DEMO_WASTE_FILE;
+    const wasteLayout = config.WASTE_GRPC_ADDRESS
+      ? loadWasteLayout(readFileSync(wasteFile, 'utf8'), devices)
+      : undefined;
+
     let phase = 'starting';
     let running = false;
     readiness.add('simulation', () => (running ? { ok: true } : { ok: false, reason: phase }));
@@ -100,6 +110,13 @@ runMain(async () => {
     if (bollardLayout) {
       readiness.add('bollards', () =>
         bollardsPlaying ? { ok: true } : { ok: false, reason: bollardsPhase },
+      );
+    }
+    let wastePhase = 'seeding the waste bins and vehicles after the bollards';
+    let wasteSeeded = false;
+    if (wasteLayout) {
+      readiness.add('waste', () =>
+        wasteSeeded ? { ok: true } : { ok: false, reason: wastePhase },
       );
     }
     // grpc.health.v1 only: SERVING once the devices are imported and reports flow.
@@ -252,7 +269,7 @@ runMain(async () => {
       'simulating the demo devices',
     );
 
-    // Changing zones, lamps, profiles, bollards and permits takes the admin role;
+    // Changing zones, lamps, profiles, bollards, permits, bins and vehicles takes the admin role;
     // SIMULATOR_TOKEN must carry it.
     const adminTokens = config.SIMULATOR_TOKEN
       ? tokens
@@ -354,6 +371,30 @@ runMain(async () => {
         },
         'bollard controllers and traffic playing',
       );
+    }
+
+    // The demo bins and vehicles into waste: vehicles, then bins. Their sensors already report.
+    if (config.WASTE_GRPC_ADDRESS && wasteLayout) {
+      const address = config.WASTE_GRPC_ADDRESS;
+      wastePhase = `waiting for waste at ${address}`;
+      await waitForServing({
+        service: 'waste',
+        variable: 'WASTE_GRPC_ADDRESS',
+        address,
+        timeoutMs: config.WASTE_WAIT_TIMEOUT_MS,
+        log,
+        signal: startUp.signal,
+      });
+      wastePhase = 'seeding the waste bins and vehicles';
+      const outcome = await seedWaste({
+        address,
+        layout: wasteLayout,
+        token: await adminTokens.get(),
+        log,
+        signal: startUp.signal,
+      });
+      wasteSeeded = true;
+      log.info({ file: wasteFile, address, ...outcome }, 'waste bins and vehicles seeded');
     }
   } catch (error) {
     // A SIGTERM during start-up ends the wait for ingest; the shutdown then exits by itself.

@@ -5,7 +5,8 @@
 // (ChirpStack over MQTT, plain JSON over MQTT, TTS webhooks, gRPC PushReadings) — nothing was
 // quarantined, and a second start imports nothing new. With the real lighting service beside
 // them: the simulator seeds the demo lighting into it with its own admin token, and its lamp
-// controllers acknowledge the service's commands on this run's NATS namespace.
+// controllers acknowledge the service's commands on this run's NATS namespace; with the real
+// bollards and waste services, it seeds the demo bollards and the demo bins and vehicles.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
@@ -13,6 +14,7 @@ import { LightingServiceClient } from '@slimstad/contracts/gen/slimstad/lighting
 import { DeviceStatus } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { IngestServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/ingest_service';
 import { DeviceRegistryServiceClient } from '@slimstad/contracts/gen/slimstad/sensor/v1/registry_service';
+import { WasteServiceClient } from '@slimstad/contracts/gen/slimstad/waste/v1/waste_service';
 import { checkHealth, createClient, promisifyUnary, signToken } from '@slimstad/kit';
 import {
   createTestDatabase,
@@ -27,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DEMO_BOLLARDS_FILE, parseBollardLayout } from '../src/bollards/bollard-layout.js';
 import { parseDevicesCsv } from '../src/domain/devices.js';
 import { DEMO_LIGHTING_FILE, parseLightingLayout } from '../src/lamps/layout.js';
+import { DEMO_WASTE_FILE, parseWasteLayout } from '../src/waste/waste-layout.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const KEY = 'simulator-int-test-key-0123456789abcdef';
@@ -37,6 +40,7 @@ const demoDevices = parseDevicesCsv(
 );
 const demoLighting = parseLightingLayout(readFileSync(DEMO_LIGHTING_FILE, 'utf8'));
 const demoBollards = parseBollardLayout(readFileSync(DEMO_BOLLARDS_FILE, 'utf8'));
+const demoWaste = parseWasteLayout(readFileSync(DEMO_WASTE_FILE, 'utf8'));
 const IDENTITY_SECRET = 'simulator-int-identity-secret-0123456789';
 
 let database: TestDatabase;
@@ -46,6 +50,9 @@ let lightingAddress: string;
 let bollardsDatabase: TestDatabase;
 let bollards: Service;
 let bollardsAddress: string;
+let wasteDatabase: TestDatabase;
+let waste: Service;
+let wasteAddress: string;
 let ns: TestNamespace;
 let ingest: Service;
 let grpcAddress: string;
@@ -58,6 +65,7 @@ beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'), 'simulator');
   lightingDatabase = await createTestDatabase(inject('databaseUrl'), 'simlight');
   bollardsDatabase = await createTestDatabase(inject('databaseUrl'), 'simbollards');
+  wasteDatabase = await createTestDatabase(inject('databaseUrl'), 'simwastemain');
   ns = createTestNamespace(inject('natsUrl'), 'simulator');
   bollards = startService(REPO, 'services/bollards/src/main.ts', {
     SERVICE_NAME: 'bollards',
@@ -70,6 +78,17 @@ beforeAll(async () => {
     LISTEN_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     BOLLARDS_IDENTITY_SECRET: IDENTITY_SECRET,
+  });
+  waste = startService(REPO, 'services/waste/src/main.ts', {
+    SERVICE_NAME: 'waste',
+    DATABASE_URL: wasteDatabase.url,
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: ns.namespace,
+    AUTH_JWT_KEY: KEY,
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
+    LISTEN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
   });
   // Lighting starts beside ingest, as the launcher starts them, on the system clock.
   lighting = startService(REPO, 'services/lighting/src/main.ts', {
@@ -119,12 +138,14 @@ beforeAll(async () => {
   );
   lightingAddress = `127.0.0.1:${Number((await lighting.logLine('gRPC serving', 40_000)).port)}`;
   bollardsAddress = `127.0.0.1:${Number((await bollards.logLine('gRPC serving', 40_000)).port)}`;
+  wasteAddress = `127.0.0.1:${Number((await waste.logLine('gRPC serving', 40_000)).port)}`;
 }, 60_000);
 
 afterAll(async () => {
   for (const simulator of simulators) await simulator.stop();
   await lighting?.stop();
   await bollards?.stop();
+  await waste?.stop();
   await ingest?.stop();
   if (ns) {
     // Drop ingest's persistent MQTT session from the shared broker.
@@ -139,6 +160,7 @@ afterAll(async () => {
   await database?.drop();
   await lightingDatabase?.drop();
   await bollardsDatabase?.drop();
+  await wasteDatabase?.drop();
 }, 30_000);
 
 async function startSimulator(): Promise<Service> {
@@ -164,6 +186,8 @@ async function startSimulator(): Promise<Service> {
     // The demo bollards: seeded into the service, their controllers and traffic on the bus.
     BOLLARDS_GRPC_ADDRESS: bollardsAddress,
     BOLLARDS_IDENTITY_SECRET: IDENTITY_SECRET,
+    // The demo bins and vehicles: seeded into waste.
+    WASTE_GRPC_ADDRESS: wasteAddress,
   });
   simulators.push(simulator);
   return simulator;
@@ -207,6 +231,16 @@ async function bollardsClient() {
   });
   return {
     listBollardStatus: promisifyUnary(client, client.listBollardStatus),
+    close: () => client.close(),
+  };
+}
+
+async function wasteClient() {
+  const token = await signToken({ key: KEY, subject: 'int-test', roles: ['viewer'] });
+  const client = createClient(WasteServiceClient, wasteAddress, { token, deadlineMs: 10_000 });
+  return {
+    listBins: promisifyUnary(client, client.listBins),
+    listVehicles: promisifyUnary(client, client.listVehicles),
     close: () => client.close(),
   };
 }
@@ -331,6 +365,20 @@ describe('the simulator against the real ingest service', () => {
     } finally {
       bollardsApi.close();
     }
+    // The demo bins and vehicles, seeded with the simulator's admin token.
+    expect(await simulator.logLine('waste bins and vehicles seeded', 30_000)).toMatchObject({
+      vehicles: { created: demoWaste.vehicles.length, updated: 0, unchanged: 0 },
+      bins: { created: demoWaste.bins.length, updated: 0, unchanged: 0 },
+    });
+    const wasteApi = await wasteClient();
+    try {
+      const { bins } = await wasteApi.listBins({ stream: 0, page: undefined });
+      expect(bins.map((b) => b.id)).toEqual(demoWaste.bins.map((b) => b.id).sort());
+      const { vehicles } = await wasteApi.listVehicles({ page: undefined });
+      expect(vehicles.map((v) => v.id)).toEqual(demoWaste.vehicles.map((v) => v.id).sort());
+    } finally {
+      wasteApi.close();
+    }
     // SIGTERM: a graceful stop with exit code 0.
     expect(await simulator.stop()).toBe(0);
     expect(simulator.logs.map((l) => l.msg)).toContain('shutdown complete');
@@ -350,6 +398,10 @@ describe('the simulator against the real ingest service', () => {
       zones: { created: 0, unchanged: demoBollards.zones.length },
       bollards: { created: 0, unchanged: demoBollards.bollards.length },
       permits: { created: 0, unchanged: demoBollards.permits.length },
+    });
+    expect(await simulator.logLine('waste bins and vehicles seeded', 30_000)).toMatchObject({
+      vehicles: { created: 0, updated: 0, unchanged: demoWaste.vehicles.length },
+      bins: { created: 0, updated: 0, unchanged: demoWaste.bins.length },
     });
     const code = await simulator.stop();
     // On failure, the shutdown steps that did finish say which one hung.

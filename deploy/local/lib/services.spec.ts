@@ -56,6 +56,8 @@ describe('loadServices', () => {
     // …and the demo bollards through bollards' API, its reader gateway hashing with the same secret.
     expect(simulator!.env.BOLLARDS_GRPC_ADDRESS).toBe(`127.0.0.1:${bollards!.grpcPort}`);
     expect(simulator!.env.BOLLARDS_IDENTITY_SECRET).toBe(bollards!.env.BOLLARDS_IDENTITY_SECRET);
+    // …and the demo alert rules and sandbag points through alerting's API.
+    expect(simulator!.env.ALERTING_GRPC_ADDRESS).toBe(`127.0.0.1:${alerting!.grpcPort}`);
     const all = [ingest, lighting, bollards, waste, federation, alerting, simulator];
     expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(7);
     expect(new Set(all.map((s) => s!.opsPort)).size).toBe(7);

@@ -1,7 +1,8 @@
 // Composition root of the simulator: config → logs, metrics, health → device file (and
 // lighting layout) → lamp controllers on the bus (NATS_URL) → wait for ingest → import the
 // devices → the ways in → simulate until SIGTERM; then wait for lighting and seed the layout
-// (LIGHTING_GRPC_ADDRESS). No database: it reaches the platform only the way field devices,
+// (LIGHTING_GRPC_ADDRESS), the bollards (BOLLARDS_GRPC_ADDRESS) and the alert rules and
+// resource points (ALERTING_GRPC_ADDRESS). No database: it reaches the platform only the way field devices,
 // network servers and lamp controllers do.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -17,6 +18,8 @@ import {
   runMain,
   startProcess,
 } from '@slimstad/kit';
+import { DEMO_ALERTING_FILE, loadAlertingFile } from './alerting/alerting-file.js';
+import { seedAlerting } from './alerting/alerting-seed.js';
 import { startBollardCity } from './bollards/bollard-city.js';
 import { DEMO_BOLLARDS_FILE, parseBollardLayout } from './bollards/bollard-layout.js';
 import { seedBollards } from './bollards/bollards-seed.js';
@@ -86,6 +89,13 @@ runMain(async () => {
       );
     }
 
+    // The alerting file, when alert rules are seeded: checked against the device file (a rule
+    // must select devices that report its metric) before anything is sent.
+    const alertingFile = config.SIMULATOR_ALERTING_FILE ?? DEMO_ALERTING_FILE;
+    const alerting = config.ALERTING_GRPC_ADDRESS
+      ? loadAlertingFile(readFileSync(alertingFile, 'utf8'), devices)
+      : undefined;
+
     let phase = 'starting';
     let running = false;
     readiness.add('simulation', () => (running ? { ok: true } : { ok: false, reason: phase }));
@@ -100,6 +110,14 @@ runMain(async () => {
     if (bollardLayout) {
       readiness.add('bollards', () =>
         bollardsPlaying ? { ok: true } : { ok: false, reason: bollardsPhase },
+      );
+    }
+    // With ALERTING_GRPC_ADDRESS, ready only once the alert rules are seeded too.
+    let alertingPhase = 'seeding the alert rules after the bollards';
+    let alertingSeeded = false;
+    if (alerting) {
+      readiness.add('alerting', () =>
+        alertingSeeded ? { ok: true } : { ok: false, reason: alertingPhase },
       );
     }
     // grpc.health.v1 only: SERVING once the devices are imported and reports flow.
@@ -252,8 +270,8 @@ runMain(async () => {
       'simulating the demo devices',
     );
 
-    // Changing zones, lamps, profiles, bollards and permits takes the admin role;
-    // SIMULATOR_TOKEN must carry it.
+    // Changing zones, lamps, profiles, bollards, permits, rules and resource points takes the
+    // admin role; SIMULATOR_TOKEN must carry it.
     const adminTokens = config.SIMULATOR_TOKEN
       ? tokens
       : TokenSource.signed({
@@ -353,6 +371,33 @@ runMain(async () => {
           clock: { now: new Date(cityClock.now()).toISOString(), speed: cityClock.speed },
         },
         'bollard controllers and traffic playing',
+      );
+    }
+
+    // The demo alert rules and sandbag points into alerting.
+    if (config.ALERTING_GRPC_ADDRESS && alerting) {
+      const address = config.ALERTING_GRPC_ADDRESS;
+      alertingPhase = `waiting for alerting at ${address}`;
+      await waitForServing({
+        service: 'alerting',
+        variable: 'ALERTING_GRPC_ADDRESS',
+        address,
+        timeoutMs: config.ALERTING_WAIT_TIMEOUT_MS,
+        log,
+        signal: startUp.signal,
+      });
+      alertingPhase = 'seeding the alert rules and resource points';
+      const outcome = await seedAlerting({
+        address,
+        file: alerting,
+        token: await adminTokens.get(),
+        log,
+        signal: startUp.signal,
+      });
+      alertingSeeded = true;
+      log.info(
+        { file: alertingFile, address, ...outcome },
+        'alert rules and resource points seeded',
       );
     }
   } catch (error) {

@@ -58,6 +58,8 @@ describe('loadServices', () => {
     expect(simulator!.env.BOLLARDS_IDENTITY_SECRET).toBe(bollards!.env.BOLLARDS_IDENTITY_SECRET);
     // …and the demo bins and vehicles through waste's API.
     expect(simulator!.env.WASTE_GRPC_ADDRESS).toBe(`127.0.0.1:${waste!.grpcPort}`);
+    // …and the demo alert rules and sandbag points through alerting's API.
+    expect(simulator!.env.ALERTING_GRPC_ADDRESS).toBe(`127.0.0.1:${alerting!.grpcPort}`);
     const all = [ingest, lighting, bollards, waste, federation, alerting, simulator];
     expect(new Set(all.map((s) => s!.grpcPort)).size).toBe(7);
     expect(new Set(all.map((s) => s!.opsPort)).size).toBe(7);

@@ -1,8 +1,8 @@
 // The simulator's environment. It has no database of its own, so it takes only the kit's
 // process variables (startProcess, not startRuntime's full set), plus where ingest listens
-// and how fast the demo runs; optionally where lighting, bollards and waste listen (to seed the
-// demo lamps, bollards, bins and vehicles), the bus its simulated lamp and bollard controllers
-// listen on, and the clock they share with those services.
+// and how fast the demo runs; optionally where lighting, bollards, waste and alerting listen (to
+// seed the demo lamps, bollards, bins and vehicles, alert rules and sandbag points), the bus its
+// simulated lamp and bollard controllers listen on, and the clock they share with those services.
 import { baseConfigShape, clockConfigShape, millis, port, processConfigShape } from '@slimstad/kit';
 import { z } from 'zod';
 
@@ -124,6 +124,15 @@ export const simulatorConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /**
+   * alerting's gRPC API: set, the alerting file's rules and resource points (sandbag
+   * distribution) are seeded into it at start (admin token).
+   */
+  ALERTING_GRPC_ADDRESS: z.string().optional(),
+  /** How long to wait for alerting to be SERVING before giving up (and being restarted). */
+  ALERTING_WAIT_TIMEOUT_MS: millis.default(300_000),
+  /** The alert rules and resource points seeded; default: demo/alerting.json. */
+  SIMULATOR_ALERTING_FILE: z.string().optional(),
   /** Feedback of every simulated lamp every this many clock ms. */
   SIMULATOR_LAMP_FEEDBACK_MS: millis.default(60_000),
   /**

@@ -2,8 +2,9 @@
 // lighting layout, bollards and waste files) → lamp controllers on the bus (NATS_URL) → wait for
 // ingest → import the devices → the ways in → simulate until SIGTERM; then wait for lighting and
 // seed the layout (LIGHTING_GRPC_ADDRESS), seed the bollards and play them
-// (BOLLARDS_GRPC_ADDRESS), and seed the bins and vehicles (WASTE_GRPC_ADDRESS). No database: it
-// reaches the platform only the way field devices, network servers and controllers do.
+// (BOLLARDS_GRPC_ADDRESS), seed the bins and vehicles (WASTE_GRPC_ADDRESS), and the alert rules
+// and resource points (ALERTING_GRPC_ADDRESS). No database: it reaches the platform only the way
+// field devices, network servers and controllers do.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ import {
   runMain,
   startProcess,
 } from '@slimstad/kit';
+import { DEMO_ALERTING_FILE, loadAlertingFile } from './alerting/alerting-file.js';
+import { seedAlerting } from './alerting/alerting-seed.js';
 import { startBollardCity } from './bollards/bollard-city.js';
 import { DEMO_BOLLARDS_FILE, parseBollardLayout } from './bollards/bollard-layout.js';
 import { seedBollards } from './bollards/bollards-seed.js';
@@ -95,6 +98,12 @@ runMain(async () => {
     const wasteLayout = config.WASTE_GRPC_ADDRESS
       ? loadWasteLayout(readFileSync(wasteFile, 'utf8'), devices)
       : undefined;
+    // The alerting file, when alert rules are seeded: checked against the device file (a rule
+    // must select devices that report its metric) before anything is sent.
+    const alertingFile = config.SIMULATOR_ALERTING_FILE ?? DEMO_ALERTING_FILE;
+    const alerting = config.ALERTING_GRPC_ADDRESS
+      ? loadAlertingFile(readFileSync(alertingFile, 'utf8'), devices)
+      : undefined;
 
     let phase = 'starting';
     let running = false;
@@ -117,6 +126,14 @@ runMain(async () => {
     if (wasteLayout) {
       readiness.add('waste', () =>
         wasteSeeded ? { ok: true } : { ok: false, reason: wastePhase },
+      );
+    }
+    // With ALERTING_GRPC_ADDRESS, ready only once the alert rules are seeded too.
+    let alertingPhase = 'seeding the alert rules after the waste bins';
+    let alertingSeeded = false;
+    if (alerting) {
+      readiness.add('alerting', () =>
+        alertingSeeded ? { ok: true } : { ok: false, reason: alertingPhase },
       );
     }
     // grpc.health.v1 only: SERVING once the devices are imported and reports flow.
@@ -269,8 +286,8 @@ runMain(async () => {
       'simulating the demo devices',
     );
 
-    // Changing zones, lamps, profiles, bollards, permits, bins and vehicles takes the admin role;
-    // SIMULATOR_TOKEN must carry it.
+    // Changing zones, lamps, profiles, bollards, permits, bins, vehicles, rules and resource
+    // points takes the admin role; SIMULATOR_TOKEN must carry it.
     const adminTokens = config.SIMULATOR_TOKEN
       ? tokens
       : TokenSource.signed({
@@ -395,6 +412,33 @@ runMain(async () => {
       });
       wasteSeeded = true;
       log.info({ file: wasteFile, address, ...outcome }, 'waste bins and vehicles seeded');
+    }
+
+    // The demo alert rules and sandbag points into alerting.
+    if (config.ALERTING_GRPC_ADDRESS && alerting) {
+      const address = config.ALERTING_GRPC_ADDRESS;
+      alertingPhase = `waiting for alerting at ${address}`;
+      await waitForServing({
+        service: 'alerting',
+        variable: 'ALERTING_GRPC_ADDRESS',
+        address,
+        timeoutMs: config.ALERTING_WAIT_TIMEOUT_MS,
+        log,
+        signal: startUp.signal,
+      });
+      alertingPhase = 'seeding the alert rules and resource points';
+      const outcome = await seedAlerting({
+        address,
+        file: alerting,
+        token: await adminTokens.get(),
+        log,
+        signal: startUp.signal,
+      });
+      alertingSeeded = true;
+      log.info(
+        { file: alertingFile, address, ...outcome },
+        'alert rules and resource points seeded',
+      );
     }
   } catch (error) {
     // A SIGTERM during start-up ends the wait for ingest; the shutdown then exits by itself.

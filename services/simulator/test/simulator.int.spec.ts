@@ -7,6 +7,8 @@
 // them: the simulator seeds the demo lighting into it with its own admin token, and its lamp
 // controllers acknowledge the service's commands on this run's NATS namespace; with the real
 // bollards and waste services, it seeds the demo bollards and the demo bins and vehicles.
+// controllers acknowledge the service's commands on this run's NATS namespace; likewise the
+// demo bollards into bollards and the demo alert rules and sandbag points into alerting.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BollardServiceClient } from '@slimstad/contracts/gen/slimstad/bollards/v1/bollards_service';
@@ -26,6 +28,7 @@ import {
 } from '@slimstad/test-harness';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { DEMO_ALERTING_FILE, parseAlertingFile } from '../src/alerting/alerting-file.js';
 import { DEMO_BOLLARDS_FILE, parseBollardLayout } from '../src/bollards/bollard-layout.js';
 import { parseDevicesCsv } from '../src/domain/devices.js';
 import { DEMO_LIGHTING_FILE, parseLightingLayout } from '../src/lamps/layout.js';
@@ -41,6 +44,7 @@ const demoDevices = parseDevicesCsv(
 const demoLighting = parseLightingLayout(readFileSync(DEMO_LIGHTING_FILE, 'utf8'));
 const demoBollards = parseBollardLayout(readFileSync(DEMO_BOLLARDS_FILE, 'utf8'));
 const demoWaste = parseWasteLayout(readFileSync(DEMO_WASTE_FILE, 'utf8'));
+const demoAlerting = parseAlertingFile(readFileSync(DEMO_ALERTING_FILE, 'utf8'));
 const IDENTITY_SECRET = 'simulator-int-identity-secret-0123456789';
 
 let database: TestDatabase;
@@ -53,6 +57,9 @@ let bollardsAddress: string;
 let wasteDatabase: TestDatabase;
 let waste: Service;
 let wasteAddress: string;
+let alertingDatabase: TestDatabase;
+let alerting: Service;
+let alertingAddress: string;
 let ns: TestNamespace;
 let ingest: Service;
 let grpcAddress: string;
@@ -66,6 +73,7 @@ beforeAll(async () => {
   lightingDatabase = await createTestDatabase(inject('databaseUrl'), 'simlight');
   bollardsDatabase = await createTestDatabase(inject('databaseUrl'), 'simbollards');
   wasteDatabase = await createTestDatabase(inject('databaseUrl'), 'simwastemain');
+  alertingDatabase = await createTestDatabase(inject('databaseUrl'), 'simalerts');
   ns = createTestNamespace(inject('natsUrl'), 'simulator');
   bollards = startService(REPO, 'services/bollards/src/main.ts', {
     SERVICE_NAME: 'bollards',
@@ -136,16 +144,31 @@ beforeAll(async () => {
     },
     { timeout: 40_000, interval: 250 },
   );
+  // Alerting consumes ingest's streams: it starts once ingest has declared them.
+  alerting = startService(REPO, 'services/alerting/src/main.ts', {
+    SERVICE_NAME: 'alerting',
+    DATABASE_URL: alertingDatabase.url,
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: ns.namespace,
+    AUTH_JWT_KEY: KEY,
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
+    HTTP_PORT: '0',
+    LISTEN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
   lightingAddress = `127.0.0.1:${Number((await lighting.logLine('gRPC serving', 40_000)).port)}`;
   bollardsAddress = `127.0.0.1:${Number((await bollards.logLine('gRPC serving', 40_000)).port)}`;
   wasteAddress = `127.0.0.1:${Number((await waste.logLine('gRPC serving', 40_000)).port)}`;
-}, 60_000);
+  alertingAddress = `127.0.0.1:${Number((await alerting.logLine('gRPC serving', 40_000)).port)}`;
+}, 90_000);
 
 afterAll(async () => {
   for (const simulator of simulators) await simulator.stop();
   await lighting?.stop();
   await bollards?.stop();
   await waste?.stop();
+  await alerting?.stop();
   await ingest?.stop();
   if (ns) {
     // Drop ingest's persistent MQTT session from the shared broker.
@@ -161,6 +184,7 @@ afterAll(async () => {
   await lightingDatabase?.drop();
   await bollardsDatabase?.drop();
   await wasteDatabase?.drop();
+  await alertingDatabase?.drop();
 }, 30_000);
 
 async function startSimulator(): Promise<Service> {
@@ -188,6 +212,8 @@ async function startSimulator(): Promise<Service> {
     BOLLARDS_IDENTITY_SECRET: IDENTITY_SECRET,
     // The demo bins and vehicles: seeded into waste.
     WASTE_GRPC_ADDRESS: wasteAddress,
+    // The demo alert rules and sandbag points: seeded into alerting.
+    ALERTING_GRPC_ADDRESS: alertingAddress,
   });
   simulators.push(simulator);
   return simulator;
@@ -351,6 +377,13 @@ describe('the simulator against the real ingest service', () => {
       permits: { created: demoBollards.permits.length, unchanged: 0 },
     });
     await simulator.logLine('bollard controllers and traffic playing');
+    // The demo alerting: every rule and resource point created, and only then ready.
+    expect(await simulator.logLine('alert rules and resource points seeded', 30_000)).toMatchObject(
+      {
+        rules: { created: demoAlerting.rules.length, unchanged: 0, kept: 0 },
+        resourcePoints: { created: demoAlerting.resourcePoints.length, unchanged: 0, kept: 0 },
+      },
+    );
     const bollardsApi = await bollardsClient();
     try {
       await vi.waitFor(
@@ -403,6 +436,12 @@ describe('the simulator against the real ingest service', () => {
       vehicles: { created: 0, updated: 0, unchanged: demoWaste.vehicles.length },
       bins: { created: 0, updated: 0, unchanged: demoWaste.bins.length },
     });
+    expect(await simulator.logLine('alert rules and resource points seeded', 30_000)).toMatchObject(
+      {
+        rules: { created: 0, unchanged: demoAlerting.rules.length, kept: 0 },
+        resourcePoints: { created: 0, unchanged: demoAlerting.resourcePoints.length, kept: 0 },
+      },
+    );
     const code = await simulator.stop();
     // On failure, the shutdown steps that did finish say which one hung.
     const steps = simulator.logs.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);

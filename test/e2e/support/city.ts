@@ -1,7 +1,8 @@
-// A city for one end-to-end scenario: the real services (ingest, lighting, bollards) as
-// processes started from their sources, each on its own fresh database, all on this
-// scenario's NATS namespace (or its own nats-server, for scenarios that restart NATS), sharing
-// one accelerated city clock (CLOCK_START, CLOCK_SPEED, CLOCK_ANCHOR_MS). gRPC ports are
+// A city for one end-to-end scenario: the real services (ingest, lighting, bollards, waste,
+// alerting, federation) as processes started from their sources, each on its own fresh
+// database, all on this scenario's NATS namespace (or its own nats-server, for scenarios that
+// restart NATS, or a nats-server the scenario runs — a federated city's — as per-service
+// users), sharing one accelerated city clock (CLOCK_START, CLOCK_SPEED, CLOCK_ANCHOR_MS). gRPC ports are
 // chosen once and kept across restarts, so clients and field devices find a restarted service
 // where it was. The field devices come from the simulator's libraries, in the test process.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -117,6 +118,12 @@ export interface CityOptions {
   speed: number;
   /** Runs its own nats-server (JetStream on disk), which `restartNats` can restart. */
   ownNats?: boolean;
+  /**
+   * Runs on this nats-server instead — e.g. a federated city's, started from its rendered
+   * configuration — each service as its own user, with no namespace (the configuration's
+   * permissions name the subjects as they are). The server and its streams are the caller's.
+   */
+  nats?: { url: string; users: Partial<Record<ServiceName, { user: string; password: string }>> };
   env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
@@ -124,6 +131,8 @@ export interface TestCity {
   clock: Clock;
   natsUrl: string;
   namespace: Namespace;
+  /** Before every MQTT topic of this city's ingest (unique per city; its NATS namespace by default). */
+  mqttPrefix: string;
   service(name: ServiceName): RunningService;
   token(roles: Role[], subject?: string): Promise<string>;
   ingest(roles?: Role[]): Promise<ReturnType<typeof ingestClient>>;
@@ -197,6 +206,8 @@ function alertingClient(address: string, token: string) {
     putResourcePoint: promisifyUnary(c, c.putResourcePoint),
     listResourcePoints: promisifyUnary(c, c.listResourcePoints),
     listNotifications: promisifyUnary(c, c.listNotifications),
+    acknowledgeAlert: promisifyUnary(c, c.acknowledgeAlert),
+    findNearestResourcePoints: promisifyUnary(c, c.findNearestResourcePoints),
     close: () => c.close(),
   };
 }
@@ -250,6 +261,8 @@ async function startNats(port: number, storeDir: string): Promise<ChildProcess> 
 }
 
 export async function startCity(options: CityOptions): Promise<TestCity> {
+  if (options.ownNats && options.nats)
+    throw new Error('a city runs its own nats-server (ownNats) or a given one (nats), not both');
   const databases: TestDatabase[] = [];
   let natsChild: ChildProcess | undefined;
   let natsPort = 0;
@@ -258,8 +271,18 @@ export async function startCity(options: CityOptions): Promise<TestCity> {
     natsPort = await freePort();
     natsChild = await startNats(natsPort, storeDir);
   }
-  const natsUrl = options.ownNats ? `nats://127.0.0.1:${natsPort}` : inject('natsUrl');
+  const natsUrl =
+    options.nats?.url ?? (options.ownNats ? `nats://127.0.0.1:${natsPort}` : inject('natsUrl'));
   const ns: TestNamespace = createTestNamespace(natsUrl, options.label);
+  // On a caller's server the subjects are as the configuration names them; the namespace
+  // still keeps this city's MQTT topics and session apart on the shared broker.
+  const natsNamespace = options.nats ? '' : ns.namespace;
+  const natsUser = (name: ServiceName): Record<string, string> => {
+    if (!options.nats) return {};
+    const user = options.nats.users[name];
+    if (!user) throw new Error(`no NATS user given for ${name}`);
+    return { NATS_USER: user.user, NATS_PASSWORD: user.password };
+  };
   // Every process is started by then: the clock starts when the services are up, whatever
   // the machine's load (a generous anchor; before it the clock stands still in effect).
   const anchor = Date.now() + 15_000;
@@ -281,7 +304,8 @@ export async function startCity(options: CityOptions): Promise<TestCity> {
       SERVICE_NAME: name,
       DATABASE_URL: database.url,
       NATS_URL: natsUrl,
-      NATS_NAMESPACE: ns.namespace,
+      NATS_NAMESPACE: natsNamespace,
+      ...natsUser(name),
       AUTH_JWT_KEY: KEY,
       GRPC_PORT: String(port),
       OPS_PORT: '0',
@@ -352,7 +376,8 @@ export async function startCity(options: CityOptions): Promise<TestCity> {
   return {
     clock,
     natsUrl,
-    namespace: new Namespace(ns.namespace),
+    namespace: new Namespace(natsNamespace),
+    mqttPrefix: ns.namespace,
     service,
     token,
     ingest: async (roles = ['viewer']) =>
@@ -389,7 +414,7 @@ export async function startCity(options: CityOptions): Promise<TestCity> {
       if (natsChild) {
         natsChild.kill('SIGTERM');
         rmSync(storeDir, { recursive: true, force: true });
-      } else await ns.cleanup();
+      } else if (!options.nats) await ns.cleanup();
       for (const d of databases) await d.drop();
     },
   };

@@ -213,6 +213,25 @@ describe('night flow (leak)', () => {
     const t = run(new NightFlowEvaluator(c), days([0.2, 0.1, 0.3, 0, 0]));
     expect(t.map((x) => x[1])).toEqual(['firing', 'resolved']);
   });
+  it('a reading of a night the clock already closed counts that night no second time', () => {
+    // Each night's last reading arrives after the clock left the night (a slow link, a batch
+    // uplink): the night was judged when it ended, the late reading cannot open it again.
+    const ev = new NightFlowEvaluator(c);
+    const out: Transition[] = [];
+    for (let d = 0; d < 3; d++) {
+      const night = T0 + d * 24 * 60 * MIN;
+      for (const h of [1, 2, 3]) out.push(...ev.observe({ time: night + h * 60 * MIN, value: 9 }));
+      out.push(...ev.tick(night + 5 * 60 * MIN));
+      out.push(...ev.observe({ time: night + 4 * 60 * MIN + MIN, value: 9 }));
+      out.push(...ev.tick(night + 5 * 60 * MIN + 10 * MIN));
+      if (d < 2)
+        expect(
+          out.filter((t) => t.to === 'firing'),
+          `night ${d + 1}`,
+        ).toEqual([]);
+    }
+    expect(out.map((t) => [(t.at - T0) / MIN, t.to])).toEqual([[2 * 24 * 60 + 5 * 60, 'firing']]);
+  });
   it('windows that wrap midnight count as one night', () => {
     const ev = new NightFlowEvaluator({ ...c, startHour: 23, endHour: 4, nights: 1 });
     expect(

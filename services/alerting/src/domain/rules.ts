@@ -400,10 +400,14 @@ type NightFlow = Extract<Condition, { kind: 'night_flow' }>;
  * A leak shows as flow that never drops to zero at night. Each night's window (local hours,
  * may wrap midnight) keeps its minimum; a night with a minimum above the threshold counts, one at
  * or below resets the count. `nights` counted nights in a row fire; a clean night resolves.
+ * A night is judged once, when it ends (a later sample, or the clock leaving it): a reading of
+ * that night arriving afterwards (a slow link, a batch uplink) no longer changes it.
  */
 export class NightFlowEvaluator implements Evaluator {
   state: SeriesState = 'inactive';
   private night: { key: string; min: number } | undefined;
+  /** The latest night judged (its local date); earlier nights never open again. */
+  private judged: string | undefined;
   private consecutive = 0;
   private lastTime = -Infinity;
   constructor(private readonly c: NightFlow) {}
@@ -423,6 +427,7 @@ export class NightFlowEvaluator implements Evaluator {
     const night = this.night;
     if (!night) return [];
     this.night = undefined;
+    this.judged = night.key;
     if (night.min > this.c.threshold) {
       this.consecutive += 1;
       if (this.consecutive >= this.c.nights && this.state !== 'firing') {
@@ -456,7 +461,10 @@ export class NightFlowEvaluator implements Evaluator {
   observe(s: Sample): Transition[] {
     if (s.time < this.lastTime) return [];
     this.lastTime = s.time;
-    const key = this.nightOf(s.time);
+    const night = this.nightOf(s.time);
+    // Local dates as YYYY-MM-DD compare in time order.
+    const key =
+      night !== undefined && this.judged !== undefined && night <= this.judged ? undefined : night;
     const out: Transition[] = [];
     if (this.night && this.night.key !== key) out.push(...this.close(s.time));
     if (key !== undefined) {

@@ -90,6 +90,23 @@ const counter = (
   }),
 });
 
+/** How long rain on the Zenne's catchment takes to reach the gauges (regime=river). */
+export const RIVER_LAG_MS = 3 * 3_600_000;
+
+/**
+ * A rain-fed river's rise above its base level after `elapsedS` more seconds: it relaxes
+ * towards what the rain of `RIVER_LAG_MS` earlier sustains (about 0.6 m per mm/h of steady
+ * rain) with a time constant of ~6 h. The demo's Zenne; scenarios force rain through it.
+ */
+export function riverRise(riseM: number, laggedRainMmPerH: number, elapsedS: number): number {
+  const target = 0.6 * laggedRainMmPerH;
+  const k = 1 - Math.exp(-elapsedS / (6 * 3600));
+  return riseM + (target - riseM) * k;
+}
+
+/** A rain-fed river's base level (its base flow) for a gauge of mean level `meanM`. */
+export const riverBase = (meanM: number): number => meanM * 0.6;
+
 /**
  * River or canal gauge (ultrasonic, above the water): level in m, water temperature in °C. Its
  * `regime` label says what moves the water: `river` (a rain-fed river such as the Zenne: a
@@ -113,14 +130,11 @@ const waterLevel: DeviceModel = {
     let level: number;
     let next = state;
     if (regime === 'river') {
-      // The catchment answers rain with a lag: the rise relaxes towards what the last hours'
-      // rain sustains (time constant ~6 h), about 0.6 m per mm/h of steady rain.
-      const lagged = rainIntensity(input.simMs - 3 * 3_600_000, input.seed);
-      const target = 0.6 * lagged;
-      const k = 1 - Math.exp(-input.elapsedS / (6 * 3600));
-      const riseM = (state.riseM ?? 0) + (target - (state.riseM ?? 0)) * k;
+      // The catchment answers rain with a lag.
+      const lagged = rainIntensity(input.simMs - RIVER_LAG_MS, input.seed);
+      const riseM = riverRise(state.riseM ?? 0, lagged, input.elapsedS);
       next = { ...state, riseM };
-      level = (state.meanM ?? 1.8) * 0.6 + riseM;
+      level = riverBase(state.meanM ?? 1.8) + riseM;
     } else if (regime === 'canal') {
       level = (state.meanM ?? 1.8) + 1.2 + 0.03 * Math.sin(input.simMs / 5_400_000);
     } else {

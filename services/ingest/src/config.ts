@@ -36,9 +36,13 @@ export const ingestConfigSchema = z.object({
   /** Per-device rate limit: sustained readings per second, and burst. */
   INGEST_DEVICE_RATE_PER_S: z.coerce.number().positive().default(20),
   INGEST_DEVICE_BURST: z.coerce.number().int().positive().default(200),
-  /** Rows per database flush, and the longest a reading waits for its flush. */
+  /**
+   * Rows per database flush, and the longest a reading waits for its flush. The wait only
+   * applies to a lane that is idle (under load, flushes run back to back and take whatever
+   * queued meanwhile), so it is short: every alert on a reading waits it first.
+   */
   INGEST_FLUSH_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
-  INGEST_FLUSH_MAX_DELAY_MS: millis.default(100),
+  INGEST_FLUSH_MAX_DELAY_MS: millis.default(20),
   /**
    * `copy` (fast) or `insert` (multi-row INSERT) for the reading flushes; the local launcher
    * sets `insert` on its embedded PGlite fallback, whose wire server cannot take COPY FROM STDIN.

@@ -20,11 +20,12 @@ export const percentile = (sorted: readonly number[], p: number): number =>
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
 
 /** p50/p99 upper bounds (ms) from a Prometheus histogram's cumulative buckets. */
-export function histogramSummary(text: string, name: string): string {
+export function histogramSummary(text: string, name: string, unit: 'ms' | 'count' = 'ms'): string {
   const buckets = [
     ...text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm')),
   ].map((m) => [Number(m[1]), Number(m[2])] as const);
   const total = buckets.at(-1)?.[1] ?? 0;
   const bound = (q: number) => buckets.find(([, n]) => n >= q * total)?.[0] ?? Number.NaN;
+  if (unit === 'count') return `n=${total} p50≤${bound(0.5)} p99≤${bound(0.99)}`;
   return `n=${total} p50≤${bound(0.5) * 1000} ms p99≤${bound(0.99) * 1000} ms`;
 }

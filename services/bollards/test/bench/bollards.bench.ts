@@ -314,7 +314,7 @@ async function main() {
     const progress = async () => {
       const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
       say(
-        `t=${((Date.now() - start) / 1000).toFixed(0)} s sent=${sent} decided=${decided.size} lower commands=${latencies.length} outbox oldest=${gauge(text, 'slimstad_bollards_outbox_oldest_seconds')} s requests pending=${gauge(text, 'slimstad_bollards_consumer_pending_messages(?=\\{[^}]*consumer="bollards--requests")')} commits ${histogramSummary(text, 'slimstad_bollards_commit_seconds')} units ${histogramSummary(text, 'slimstad_bollards_commit_units')}`,
+        `t=${((Date.now() - start) / 1000).toFixed(0)} s sent=${sent} decided=${decided.size} lower commands=${latencies.length} outbox oldest=${gauge(text, 'slimstad_bollards_outbox_oldest_seconds')} s requests pending=${gauge(text, 'slimstad_bollards_consumer_pending_messages(?=\\{[^}]*consumer="bollards--requests")')} commits ${histogramSummary(text, 'slimstad_bollards_commit_seconds')} units ${histogramSummary(text, 'slimstad_bollards_commit_units', 'count')}`,
       );
     };
     windowOpen = true;

@@ -35,7 +35,7 @@ import {
   type Metrics,
   type RunningConsumer,
 } from '@slimstad/kit';
-import { WindowAggregator, type WindowValue } from './domain/aggregate.js';
+import type { WindowValue } from './domain/aggregate.js';
 import { type LinkState, linkState, type SourceStatus, SourceWatch } from './domain/link-health.js';
 import {
   type Classification,
@@ -53,6 +53,7 @@ import {
   hubShareConfig,
   neighboursConfig,
 } from './streams.js';
+import { memoryWindowStore, type WindowStore } from './windows.js';
 
 export interface LinkView {
   neighbour: string;
@@ -77,6 +78,11 @@ export interface FederationSettings {
   flushMs: number;
   /** What neighbours share with this city (from the region), for the inbound links. */
   inbound: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Real ms after start-up within which the readings consumers should have caught up with
+   * what was stored before (default 5 minutes): until they have, no window is emitted.
+   */
+  catchUpLimitMs?: number;
 }
 
 export interface PolicySource {
@@ -127,11 +133,13 @@ export async function startFederation(deps: {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Where open windows live; the service keeps them in its database (default: memory). */
+  windows?: WindowStore;
 }): Promise<Federation> {
   const { bus, city, settings, clock, log, metrics } = deps;
   let current = deps.policy;
   const devices = new Map<string, { classification: Classification; zone: string }>();
-  const aggregator = new WindowAggregator(settings.windowGraceMs);
+  const windows = deps.windows ?? memoryWindowStore(settings.windowGraceMs);
   const stops: (() => Promise<void>)[] = [];
 
   const shared = metrics.counter('shared_total', 'Messages derived onto share.…', [
@@ -248,20 +256,27 @@ export async function startFederation(deps: {
       } else if (share.aggregate) {
         const key = share.aggregate.by === 'zone' ? (device?.zone ?? '') : r.deviceId;
         if (!TOKEN.test(key)) continue;
-        const added = aggregator.add(
+        const observedAtMs = r.observedAt?.getTime() ?? clock.now();
+        const added = await windows.add(
           {
             stream: share.name,
             fn: share.aggregate.fn,
             windowSeconds: share.aggregate.windowSeconds,
           },
           {
+            // A reading is its device, metric and time (as ingest stores it): a redelivery,
+            // single or batched, counts once.
+            id: `${r.deviceId}:${r.metric}:${observedAtMs}`,
             key,
             metric: r.metric,
             unit: r.unit,
-            observedAtMs: r.observedAt?.getTime() ?? clock.now(),
+            observedAtMs,
             value: r.value,
           },
           clock.now(),
+          // Catching up after a start, nothing is late by the clock: the backlog of an outage
+          // and what a crash left unacknowledged still count in their windows.
+          caughtUp,
         );
         if (added === 'late') withheld.inc({ stream: share.name, reason: 'late' });
       }
@@ -292,6 +307,16 @@ export async function startFederation(deps: {
   }
 
   await devicesReady;
+  // What the readings stream held before this process: windows wait until the consumers have
+  // acknowledged all of it (a crashed predecessor's unacknowledged readings come back only
+  // after their ack wait), so a restart delays aggregates rather than dropping readings late.
+  const readingsStream = bus.ns.stream(ReadingRecorded.stream);
+  const startSeq = await bus.jsm.streams
+    .info(readingsStream)
+    .then((i) => i.state.last_seq)
+    .catch(() => 0);
+  const startedAt = Date.now();
+  let caughtUp = false;
   const consumers: RunningConsumer[] = [
     await bus.consume({
       event: ReadingRecorded,
@@ -481,8 +506,27 @@ export async function startFederation(deps: {
     }
   }
 
+  async function checkCaughtUp(): Promise<boolean> {
+    for (const durable of ['federation--readings', 'federation--batches']) {
+      const info = await bus.jsm.consumers.info(readingsStream, durable);
+      const done =
+        info.ack_floor.stream_seq >= startSeq ||
+        (info.num_pending === 0 && info.num_ack_pending === 0);
+      if (!done) return false;
+    }
+    return true;
+  }
+
   async function flush(): Promise<void> {
-    for (const w of aggregator.takeClosed(clock.now())) await publishWindow(w);
+    if (!caughtUp) {
+      caughtUp = await checkCaughtUp();
+      if (!caughtUp && Date.now() - startedAt < (settings.catchUpLimitMs ?? 300_000)) return;
+      if (!caughtUp)
+        log.warn('readings consumers still behind after the catch-up limit; emitting windows');
+      caughtUp = true;
+      log.info({ ms: Date.now() - startedAt }, 'readings caught up; windows are emitted');
+    }
+    await windows.emitClosed(clock.now(), publishWindow);
   }
 
   // One at a time, whoever asks (timers, the API, tests): transitions are published once.
@@ -531,7 +575,9 @@ export async function startFederation(deps: {
     setPolicy(next) {
       const changed = digestOf(next.text) !== digestOf(current.text);
       current = next;
-      aggregator.retain(new Set(next.policy.shares.map((s) => s.name)));
+      windows
+        .retain(new Set(next.policy.shares.map((s) => s.name)))
+        .catch((error: unknown) => log.warn({ err: error }, 'could not drop retired windows'));
       log.info(
         { shares: next.policy.shares.map((s: Share) => s.name), changed },
         'sharing policy in force',

@@ -24,6 +24,29 @@ describe('WindowAggregator', () => {
     ).toBe('late');
   });
 
+  it('counts a reading once however often it comes (redelivery), by its id', () => {
+    const agg = new WindowAggregator(60_000);
+    const r = { id: 'wl:level:1', key: 'a', metric: 'm', unit: 'm', observedAtMs: T0, value: 1 };
+    expect(agg.add(spec, r, T0)).toBe('added');
+    expect(agg.add(spec, r, T0)).toBe('duplicate');
+    expect(agg.add(spec, { ...r, id: 'wl:level:2', value: 3 }, T0)).toBe('added');
+    expect(agg.takeClosed(T0 + 960_000).map((w) => [w.count, w.value])).toEqual([[2, 2]]);
+  });
+
+  it('catching up (not late by the clock), a closed window still takes readings until emitted', () => {
+    const agg = new WindowAggregator(60_000);
+    const r = { key: 'a', metric: 'm', unit: 'm', observedAtMs: T0, value: 1 };
+    const later = T0 + 2 * 960_000;
+    expect(agg.add(spec, r, later)).toBe('late');
+    expect(agg.add(spec, r, later, false)).toBe('added');
+    expect(agg.closed(later).map((w) => w.count)).toEqual([1]);
+    expect(agg.add(spec, { ...r, value: 3 }, later)).toBe('added'); // open: still counts
+    const [w] = agg.closed(later);
+    agg.markEmitted(w!, later);
+    expect(agg.add(spec, r, later, false)).toBe('late'); // emitted: never revised
+    expect(agg.closed(later)).toEqual([]);
+  });
+
   it('agrees with a direct computation for any readings, whatever the order (property)', () => {
     const fns = ['avg', 'sum', 'count', 'min', 'max'] as const;
     fc.assert(

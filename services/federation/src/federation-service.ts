@@ -79,10 +79,10 @@ export interface FederationSettings {
   /** What neighbours share with this city (from the region), for the inbound links. */
   inbound: ReadonlyMap<string, readonly string[]>;
   /**
-   * Real ms after start-up within which the readings consumers should have caught up with
-   * what was stored before (default 5 minutes): until they have, no window is emitted.
+   * Real ms a closed window waits at most for the readings consumers to acknowledge what the
+   * stream held when it closed (default 5 minutes).
    */
-  catchUpLimitMs?: number;
+  maxEmitWaitMs?: number;
 }
 
 export interface PolicySource {
@@ -273,10 +273,6 @@ export async function startFederation(deps: {
             observedAtMs,
             value: r.value,
           },
-          clock.now(),
-          // Catching up after a start, nothing is late by the clock: the backlog of an outage
-          // and what a crash left unacknowledged still count in their windows.
-          caughtUp,
         );
         if (added === 'late') withheld.inc({ stream: share.name, reason: 'late' });
       }
@@ -307,16 +303,6 @@ export async function startFederation(deps: {
   }
 
   await devicesReady;
-  // What the readings stream held before this process: windows wait until the consumers have
-  // acknowledged all of it (a crashed predecessor's unacknowledged readings come back only
-  // after their ack wait), so a restart delays aggregates rather than dropping readings late.
-  const readingsStream = bus.ns.stream(ReadingRecorded.stream);
-  const startSeq = await bus.jsm.streams
-    .info(readingsStream)
-    .then((i) => i.state.last_seq)
-    .catch(() => 0);
-  const startedAt = Date.now();
-  let caughtUp = false;
   const consumers: RunningConsumer[] = [
     await bus.consume({
       event: ReadingRecorded,
@@ -506,27 +492,51 @@ export async function startFederation(deps: {
     }
   }
 
-  async function checkCaughtUp(): Promise<boolean> {
-    for (const durable of ['federation--readings', 'federation--batches']) {
-      const info = await bus.jsm.consumers.info(readingsStream, durable);
-      const done =
-        info.ack_floor.stream_seq >= startSeq ||
-        (info.num_pending === 0 && info.num_ack_pending === 0);
-      if (!done) return false;
-    }
-    return true;
-  }
+  // A closed window is emitted once the readings consumers have acknowledged everything the
+  // stream held for them when it closed: a reading still in flight — the backlog of an outage,
+  // one a crashed process or a lost connection left unacknowledged, which comes back after its
+  // ack wait — delays the aggregate instead of arriving after it, late. Per consumer, what it
+  // held is the last message delivered to it once nothing was pending (its own view of the
+  // stream, as its filter sees it).
+  const readingsStream = bus.ns.stream(ReadingRecorded.stream);
+  const durables = ['federation--readings', 'federation--batches'];
+  const closedAt = new Map<string, { held: (number | undefined)[]; since: number }>();
+  const windowKey = (w: WindowValue) => `${w.stream}|${w.key}|${w.metric}|${w.windowStart}`;
 
   async function flush(): Promise<void> {
-    if (!caughtUp) {
-      caughtUp = await checkCaughtUp();
-      if (!caughtUp && Date.now() - startedAt < (settings.catchUpLimitMs ?? 300_000)) return;
-      if (!caughtUp)
-        log.warn('readings consumers still behind after the catch-up limit; emitting windows');
-      caughtUp = true;
-      log.info({ ms: Date.now() - startedAt }, 'readings caught up; windows are emitted');
-    }
-    await windows.emitClosed(clock.now(), publishWindow);
+    const consumers = await Promise.all(
+      durables.map((d) => bus.jsm.consumers.info(readingsStream, d)),
+    );
+    const maxWait = settings.maxEmitWaitMs ?? 300_000;
+    await windows.emitClosed(
+      clock.now(),
+      (w) => {
+        const key = windowKey(w);
+        const closed = closedAt.get(key) ?? {
+          held: durables.map(() => undefined),
+          since: Date.now(),
+        };
+        closedAt.set(key, closed);
+        const done = consumers.every((c, i) => {
+          // Idle: everything stored until now is delivered and acknowledged.
+          if (c.num_pending === 0 && c.num_ack_pending === 0) return true;
+          closed.held[i] ??= c.num_pending === 0 ? c.delivered.stream_seq : undefined;
+          const held = closed.held[i];
+          return held !== undefined && c.ack_floor.stream_seq >= held;
+        });
+        if (done) return true;
+        if (Date.now() - closed.since < maxWait) return false;
+        log.warn(
+          { window: key, held: closed.held },
+          'readings still unacknowledged after the longest wait; window emitted without them',
+        );
+        return true;
+      },
+      async (w) => {
+        await publishWindow(w);
+        closedAt.delete(windowKey(w));
+      },
+    );
   }
 
   // One at a time, whoever asks (timers, the API, tests): transitions are published once.

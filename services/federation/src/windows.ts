@@ -13,20 +13,19 @@ import {
 export interface WindowStore {
   /**
    * Counts a reading once in its window: `duplicate` when its id was counted already, `late`
-   * when the window was emitted, or (with `lateByClock`) when no such window is open and it
-   * closed at `nowMs`.
+   * when the window was emitted.
    */
-  add(
-    spec: WindowSpec,
-    reading: WindowReading & { id: string },
-    nowMs: number,
-    lateByClock: boolean,
-  ): Promise<AddOutcome>;
+  add(spec: WindowSpec, reading: WindowReading & { id: string }): Promise<AddOutcome>;
   /**
-   * Publishes every window closed at `nowMs`, oldest first, and only then marks it emitted: a
-   * publish that fails leaves the window for the next call. Resolves with how many went out.
+   * Publishes every window closed at `nowMs` that is `ready`, oldest first, and only then
+   * marks it emitted: a publish that fails leaves the window for the next call. Resolves with
+   * how many went out.
    */
-  emitClosed(nowMs: number, publish: (w: WindowValue) => Promise<void>): Promise<number>;
+  emitClosed(
+    nowMs: number,
+    ready: (w: WindowValue) => boolean,
+    publish: (w: WindowValue) => Promise<void>,
+  ): Promise<number>;
   /** Forgets the open windows of shares no longer in the policy. */
   retain(streams: ReadonlySet<string>): Promise<void>;
 }
@@ -34,11 +33,11 @@ export interface WindowStore {
 export function memoryWindowStore(graceMs: number): WindowStore {
   const aggregator = new WindowAggregator(graceMs);
   return {
-    add: async (spec, reading, nowMs, lateByClock) =>
-      aggregator.add(spec, reading, nowMs, lateByClock),
-    async emitClosed(nowMs, publish) {
+    add: async (spec, reading) => aggregator.add(spec, reading),
+    async emitClosed(nowMs, ready, publish) {
       let n = 0;
       for (const w of aggregator.closed(nowMs)) {
+        if (!ready(w)) continue;
         await publish(w);
         aggregator.markEmitted(w, nowMs);
         n++;

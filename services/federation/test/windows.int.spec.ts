@@ -2,8 +2,9 @@
 // Postgres: the open windows are kept in its schema, so readings counted before the restart,
 // the backlog consumed after it and the readings after it make one aggregate per window; a
 // reading delivered twice (a redelivery, or once single and once batched) counts once; a
-// window that closed while the service was down still takes the backlog it had not consumed;
-// and a window once shared is never shared again.
+// window that closed while the service was down waits for the readings still in flight (one
+// the dead process had taken and not acknowledged); and a window once shared is never shared
+// again.
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import {
@@ -55,7 +56,7 @@ function start(): Promise<Federation> {
       windowGraceMs: MIN,
       flushMs: 100,
       inbound: new Map(),
-      catchUpLimitMs: 60_000,
+      maxEmitWaitMs: 60_000,
     },
     clock,
     log,
@@ -149,9 +150,29 @@ describe('aggregated shares across a restart', () => {
     );
     await publish(T0 + 16 * MIN, 10, 'r4');
     clock.set(T0 + 40 * MIN);
+    // The process that died had taken the third reading and not acknowledged it (it comes back
+    // after the ack wait, or here when this stand-in gives it back).
+    const inHand = await (
+      await bus.js.consumers.get(bus.ns.stream(ReadingRecorded.stream), 'federation--readings')
+    ).next({ expires: 5_000 });
+    expect(inHand && Reading.decode(inHand.data).value).toBe(3);
 
     const second = await start();
     try {
+      // The backlog is counted, but no window is shared while a reading of it is in flight.
+      await eventually(
+        async () =>
+          expect(await counted()).toEqual([
+            [0, 2],
+            [15 * MIN, 1],
+          ]),
+        10_000,
+      );
+      await second.flush();
+      await new Promise((r) => setTimeout(r, 500));
+      await second.flush();
+      expect(await shared()).toEqual([]);
+      inHand?.nak();
       await eventually(async () => {
         await second.flush();
         expect(

@@ -1,8 +1,8 @@
 // Tumbling-window aggregation of readings into one value per (shared stream, key, metric,
 // window): the "aggregated" granularity of a sharing policy. Pure; the caller adds readings
 // and, on a timer, takes the windows that closed (window end + grace passed on its clock). A
-// reading given an id counts once in its window however often it is added (redeliveries);
-// a window once emitted takes no more readings (`late`).
+// reading given an id counts once in its window however often it is added (redeliveries); a
+// window once emitted takes no more readings (`late`: a value once shared is not revised).
 import type { AggregateFn } from './policy.js';
 
 export type AddOutcome = 'added' | 'late' | 'duplicate';
@@ -90,17 +90,15 @@ export class WindowAggregator {
   constructor(private readonly graceMs: number) {}
 
   /**
-   * Adds a reading observed at `observedAtMs`: `late` when its window was emitted, or (with
-   * `lateByClock`, the default) when no such window is open and it closed at `nowMs` (a value
-   * once shared is not revised); `duplicate` when a reading of the same id was counted.
+   * Adds a reading observed at `observedAtMs`: `late` when its window was emitted already,
+   * `duplicate` when a reading of the same id was counted in it. A window that closed but was
+   * not emitted yet still takes it.
    */
-  add(spec: WindowSpec, reading: WindowReading, nowMs: number, lateByClock = true): AddOutcome {
+  add(spec: WindowSpec, reading: WindowReading): AddOutcome {
     const start = windowStart(reading.observedAtMs, spec.windowSeconds);
     const id = windowId(spec.stream, reading.key, reading.metric, start);
     if (this.emitted.has(id)) return 'late';
     const w = this.open.get(id);
-    if (!w && lateByClock && start + spec.windowSeconds * 1000 + this.graceMs <= nowMs)
-      return 'late';
     if (w) {
       if (reading.id !== undefined) {
         if (w.ids.has(reading.id)) return 'duplicate';

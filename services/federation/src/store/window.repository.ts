@@ -42,9 +42,8 @@ export function pgWindowStore(db: Kysely<FederationDatabase>, graceMs: number): 
   let prunedAt = Number.NEGATIVE_INFINITY;
 
   return {
-    async add(spec, reading, nowMs, lateByClock) {
-      const startMs = windowStart(reading.observedAtMs, spec.windowSeconds);
-      const start = new Date(startMs);
+    async add(spec, reading) {
+      const start = new Date(windowStart(reading.observedAtMs, spec.windowSeconds));
       const pk = { stream: spec.stream, key: reading.key, metric: reading.metric };
       try {
         return await db.transaction().execute(async (trx) => {
@@ -59,7 +58,6 @@ export function pgWindowStore(db: Kysely<FederationDatabase>, graceMs: number): 
             .forUpdate()
             .executeTakeFirst();
           if (row?.emitted_at) return 'late';
-          if (!row && lateByClock && closedAt(startMs, spec.windowSeconds) <= nowMs) return 'late';
           const counted = await trx
             .insertInto('share_window_reading')
             .values({ ...pk, reading: reading.id, window_start: start })
@@ -102,16 +100,17 @@ export function pgWindowStore(db: Kysely<FederationDatabase>, graceMs: number): 
       }
     },
 
-    async emitClosed(nowMs, publish) {
+    async emitClosed(nowMs, ready, publish) {
       const open = await db
         .selectFrom('share_window')
-        .select(['stream', 'key', 'metric', 'window_start', 'window_seconds'])
+        .selectAll()
         .where('emitted_at', 'is', null)
         .orderBy('window_start')
         .execute();
       let n = 0;
       for (const w of open) {
         if (closedAt(w.window_start.getTime(), w.window_seconds) > nowMs) continue;
+        if (!ready(windowValue(w))) continue;
         await db.transaction().execute(async (trx) => {
           const row = await trx
             .selectFrom('share_window')

@@ -547,47 +547,49 @@ describe('faults of alerting, waste, federation and ingest', () => {
       w.accepted += s.accepted ? 1 : 0;
       windows.set(id, w);
     }
-    // What ingest recorded, per station and window (its buckets are aligned as the windows).
-    const recorded = new Map<string, { count: number; avg: number }>();
+    // What ingest recorded, per station and window (its buckets are aligned as the windows):
+    // everything it accepted — a reading a killed ingest had in hand comes back after its ack
+    // wait — and each window shared once with exactly that.
     const ingest = await city.ingest();
     try {
-      for (const station of STATIONS) {
-        const { buckets } = await ingest.queryReadings({
-          deviceId: station,
-          metric: 'water_level',
-          startTime: new Date(startedAt - WINDOW_MS),
-          endTime: new Date(end + WINDOW_MS),
-          bucket: { seconds: BigInt(WINDOW_MS / 1000), nanos: 0 },
-        });
-        for (const b of buckets)
-          recorded.set(`${station}@${b.startTime?.getTime()}`, {
-            count: Number(b.count),
-            avg: b.avg,
+      await eventually(async () => {
+        const recorded = new Map<string, { count: number; avg: number }>();
+        for (const station of STATIONS) {
+          const { buckets } = await ingest.queryReadings({
+            deviceId: station,
+            metric: 'water_level',
+            startTime: new Date(startedAt - WINDOW_MS),
+            endTime: new Date(end + WINDOW_MS),
+            bucket: { seconds: BigInt(WINDOW_MS / 1000), nanos: 0 },
           });
-      }
+          for (const b of buckets)
+            recorded.set(`${station}@${b.startTime?.getTime()}`, {
+              count: Number(b.count),
+              avg: b.avg,
+            });
+        }
+        expect([...recorded.keys()].sort()).toEqual([...windows.keys()].sort());
+        for (const [id, w] of windows) {
+          const n = recorded.get(id)?.count ?? 0;
+          expect(n, `${id} recorded`).toBeGreaterThanOrEqual(w.accepted);
+          expect(n, `${id} recorded`).toBeLessThanOrEqual(w.sent);
+        }
+        const shared = (await streamMessages(FederationShareStream.name)).filter((m) =>
+          m.subject.startsWith('share.water_levels.agg.'),
+        );
+        expect([...count(shared, (m) => m.msgId)].filter(([, n]) => n > 1)).toEqual([]);
+        const aggregates = count(
+          shared.map((m) => SharedAggregate.decode(m.data)),
+          (a) => `${a.key}@${a.windowStart?.getTime()} ${a.count} ${a.value.toFixed(6)}`,
+        );
+        expect([...aggregates.keys()].sort()).toEqual(
+          [...recorded].map(([id, r]) => `${id} ${r.count} ${r.avg.toFixed(6)}`).sort(),
+        );
+        expect([...aggregates.values()].filter((n) => n > 1)).toEqual([]);
+      }, 90_000);
     } finally {
       ingest.close();
     }
-    expect([...recorded.keys()].sort()).toEqual([...windows.keys()].sort());
-    for (const [id, w] of windows) {
-      const n = recorded.get(id)?.count ?? 0;
-      expect(n, `${id} recorded`).toBeGreaterThanOrEqual(w.accepted);
-      expect(n, `${id} recorded`).toBeLessThanOrEqual(w.sent);
-    }
-    await eventually(async () => {
-      const shared = (await streamMessages(FederationShareStream.name)).filter((m) =>
-        m.subject.startsWith('share.water_levels.agg.'),
-      );
-      expect([...count(shared, (m) => m.msgId)].filter(([, n]) => n > 1)).toEqual([]);
-      const aggregates = count(
-        shared.map((m) => SharedAggregate.decode(m.data)),
-        (a) => `${a.key}@${a.windowStart?.getTime()} ${a.count} ${a.value.toFixed(6)}`,
-      );
-      expect([...aggregates.keys()].sort()).toEqual(
-        [...recorded].map(([id, r]) => `${id} ${r.count} ${r.avg.toFixed(6)}`).sort(),
-      );
-      expect([...aggregates.values()].filter((n) => n > 1)).toEqual([]);
-    }, 90_000);
     console.log(
       `load: ${((end - startedAt) / SPEED / 1000).toFixed(0)} s, ${sent.length} readings (${accepted.length} accepted), ${windows.size} windows shared`,
     );

@@ -26,7 +26,7 @@ import { consumeDevices } from './events/devices.consumer.js';
 import { EventRuleConsumers } from './events/event-rules.consumer.js';
 import { consumeReadings } from './events/readings.consumer.js';
 import { DEFAULT_RETRY_POLICY } from './notify/delivery.js';
-import { countByState } from './store/alert.repository.js';
+import { countByState, openFingerprints } from './store/alert.repository.js';
 import type { Db } from './store/db.js';
 import { allDevices } from './store/directory.repository.js';
 import { countNotificationsByStatus } from './store/notification.repository.js';
@@ -111,6 +111,8 @@ export async function startAlerting(deps: AlertingDeps) {
       if (rule) rules.push({ ...rule, enabled: row.enabled });
     }
     rulesById = new Map(rules.map((r) => [r.id, r]));
+    // Series of new rule versions (and, at start-up, every series) begin from what is open.
+    engine.setOpenAlerts(await openFingerprints(db));
     engine.setRules(rules);
     if (deps.consumers !== false) await eventRules.sync(engine.enabledRules);
     log.info({ rules: rules.length, enabled: engine.enabledRules.length }, 'rules loaded');

@@ -6,6 +6,7 @@ import { ReadingRecorded } from '@slimstad/contracts';
 import {
   AlertState,
   Comparison,
+  MatchOperator,
   Severity,
 } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
 import { DeviceType } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
@@ -149,6 +150,59 @@ describe('a failed write', () => {
       );
     } finally {
       alerts.fire = fire;
+    }
+  });
+});
+
+describe('evaluator state lost', () => {
+  // What the webhook was told of one device's alert (its group may hold others).
+  const toldAbout = (device: string, from: number) =>
+    sink.received
+      .slice(from)
+      .flatMap((n) => n.body.alerts.filter((a) => a.labels.device === device))
+      .map((a) => a.status);
+
+  it('a restart while an alert fires: the clearing after it still resolves the alert, once', async () => {
+    const before = sink.received.length;
+    await publishLevel('wl-4', 2.6);
+    await eventually(() => expect(toldAbout('wl-4', before)).toEqual(['firing']), 15_000);
+    // The new process knows nothing of the series but what the database says; the first
+    // reading it sees of it is already below the clear value.
+    await f.restart();
+    await publishLevel('wl-4', 2.0);
+    await eventually(
+      () => expect(toldAbout('wl-4', before)).toEqual(['firing', 'resolved']),
+      15_000,
+    );
+    const viewer = await f.api(['viewer']);
+    const { alerts } = await viewer.listAlerts({
+      states: [],
+      matchers: [{ name: 'device', operator: MatchOperator.MATCH_OPERATOR_EQUAL, value: 'wl-4' }],
+    });
+    expect(alerts.map((a) => [a.state, a.resolvedBy])).toEqual([
+      [AlertState.ALERT_STATE_RESOLVED, 'system'],
+    ]);
+  });
+
+  it('a failed resolution is retried from the redelivered reading', async () => {
+    const before = sink.received.length;
+    await publishLevel('wl-5', 2.6);
+    await eventually(() => expect(toldAbout('wl-5', before)).toEqual(['firing']), 15_000);
+    const alerts = f.service.alerts;
+    const clear = alerts.clear.bind(alerts);
+    let failures = 1;
+    alerts.clear = async (...args) => {
+      if (failures-- > 0) throw new Error('database unavailable (test)');
+      return clear(...args);
+    };
+    try {
+      await publishLevel('wl-5', 2.0);
+      await eventually(
+        () => expect(toldAbout('wl-5', before)).toEqual(['firing', 'resolved']),
+        20_000,
+      );
+    } finally {
+      alerts.clear = clear;
     }
   });
 });

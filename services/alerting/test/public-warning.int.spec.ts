@@ -3,7 +3,11 @@
 // is stored, served in the Atom feed and published on `share.alert.cap`; the resolution is a
 // Cancel that references the Alert.
 import { CapAlertShared } from '@slimstad/contracts';
-import { Comparison, Severity } from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
+import {
+  AlertState,
+  Comparison,
+  Severity,
+} from '@slimstad/contracts/gen/slimstad/alerting/v1/alerting';
 import { DeviceType } from '@slimstad/contracts/gen/slimstad/sensor/v1/device';
 import { eventually } from '@slimstad/test-harness';
 import { sql } from 'kysely';
@@ -140,5 +144,21 @@ describe('public warnings (CAP 1.2)', () => {
       msg_type: string;
     }>`select msg_type from cap_message order by id`.execute(f.db);
     expect(rows.map((r) => r.msg_type)).toEqual(['Alert', 'Cancel']);
+  });
+
+  it('a series that rises again is a new warning, with an identifier of its own', async () => {
+    await f.service.engine.onReadings([reading(2.7)]);
+    await eventually(() =>
+      expect(shared.map((s) => s.msgType)).toEqual(['Alert', 'Cancel', 'Alert']),
+    );
+    const [first, , again] = shared;
+    expect(again!.identifier).not.toBe(first!.identifier);
+    expect(again!.references).toEqual([]);
+    const viewer = await f.api(['viewer']);
+    const { alerts } = await viewer.listAlerts({ states: [], matchers: [] });
+    expect(alerts.map((a) => a.state).sort()).toEqual([
+      AlertState.ALERT_STATE_FIRING,
+      AlertState.ALERT_STATE_RESOLVED,
+    ]);
   });
 });

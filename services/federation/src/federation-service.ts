@@ -35,7 +35,7 @@ import {
   type Metrics,
   type RunningConsumer,
 } from '@slimstad/kit';
-import { WindowAggregator, type WindowValue } from './domain/aggregate.js';
+import type { WindowValue } from './domain/aggregate.js';
 import { type LinkState, linkState, type SourceStatus, SourceWatch } from './domain/link-health.js';
 import {
   type Classification,
@@ -53,6 +53,7 @@ import {
   hubShareConfig,
   neighboursConfig,
 } from './streams.js';
+import { memoryWindowStore, type WindowStore } from './windows.js';
 
 export interface LinkView {
   neighbour: string;
@@ -77,6 +78,11 @@ export interface FederationSettings {
   flushMs: number;
   /** What neighbours share with this city (from the region), for the inbound links. */
   inbound: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Real ms a closed window waits at most for the readings consumers to acknowledge what the
+   * stream held when it closed (default 5 minutes).
+   */
+  maxEmitWaitMs?: number;
 }
 
 export interface PolicySource {
@@ -127,11 +133,13 @@ export async function startFederation(deps: {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Where open windows live; the service keeps them in its database (default: memory). */
+  windows?: WindowStore;
 }): Promise<Federation> {
   const { bus, city, settings, clock, log, metrics } = deps;
   let current = deps.policy;
   const devices = new Map<string, { classification: Classification; zone: string }>();
-  const aggregator = new WindowAggregator(settings.windowGraceMs);
+  const windows = deps.windows ?? memoryWindowStore(settings.windowGraceMs);
   const stops: (() => Promise<void>)[] = [];
 
   const shared = metrics.counter('shared_total', 'Messages derived onto share.…', [
@@ -248,20 +256,23 @@ export async function startFederation(deps: {
       } else if (share.aggregate) {
         const key = share.aggregate.by === 'zone' ? (device?.zone ?? '') : r.deviceId;
         if (!TOKEN.test(key)) continue;
-        const added = aggregator.add(
+        const observedAtMs = r.observedAt?.getTime() ?? clock.now();
+        const added = await windows.add(
           {
             stream: share.name,
             fn: share.aggregate.fn,
             windowSeconds: share.aggregate.windowSeconds,
           },
           {
+            // A reading is its device, metric and time (as ingest stores it): a redelivery,
+            // single or batched, counts once.
+            id: `${r.deviceId}:${r.metric}:${observedAtMs}`,
             key,
             metric: r.metric,
             unit: r.unit,
-            observedAtMs: r.observedAt?.getTime() ?? clock.now(),
+            observedAtMs,
             value: r.value,
           },
-          clock.now(),
         );
         if (added === 'late') withheld.inc({ stream: share.name, reason: 'late' });
       }
@@ -481,8 +492,51 @@ export async function startFederation(deps: {
     }
   }
 
+  // A closed window is emitted once the readings consumers have acknowledged everything the
+  // stream held for them when it closed: a reading still in flight — the backlog of an outage,
+  // one a crashed process or a lost connection left unacknowledged, which comes back after its
+  // ack wait — delays the aggregate instead of arriving after it, late. Per consumer, what it
+  // held is the last message delivered to it once nothing was pending (its own view of the
+  // stream, as its filter sees it).
+  const readingsStream = bus.ns.stream(ReadingRecorded.stream);
+  const durables = ['federation--readings', 'federation--batches'];
+  const closedAt = new Map<string, { held: (number | undefined)[]; since: number }>();
+  const windowKey = (w: WindowValue) => `${w.stream}|${w.key}|${w.metric}|${w.windowStart}`;
+
   async function flush(): Promise<void> {
-    for (const w of aggregator.takeClosed(clock.now())) await publishWindow(w);
+    const consumers = await Promise.all(
+      durables.map((d) => bus.jsm.consumers.info(readingsStream, d)),
+    );
+    const maxWait = settings.maxEmitWaitMs ?? 300_000;
+    await windows.emitClosed(
+      clock.now(),
+      (w) => {
+        const key = windowKey(w);
+        const closed = closedAt.get(key) ?? {
+          held: durables.map(() => undefined),
+          since: Date.now(),
+        };
+        closedAt.set(key, closed);
+        const done = consumers.every((c, i) => {
+          // Idle: everything stored until now is delivered and acknowledged.
+          if (c.num_pending === 0 && c.num_ack_pending === 0) return true;
+          closed.held[i] ??= c.num_pending === 0 ? c.delivered.stream_seq : undefined;
+          const held = closed.held[i];
+          return held !== undefined && c.ack_floor.stream_seq >= held;
+        });
+        if (done) return true;
+        if (Date.now() - closed.since < maxWait) return false;
+        log.warn(
+          { window: key, held: closed.held },
+          'readings still unacknowledged after the longest wait; window emitted without them',
+        );
+        return true;
+      },
+      async (w) => {
+        await publishWindow(w);
+        closedAt.delete(windowKey(w));
+      },
+    );
   }
 
   // One at a time, whoever asks (timers, the API, tests): transitions are published once.
@@ -531,7 +585,9 @@ export async function startFederation(deps: {
     setPolicy(next) {
       const changed = digestOf(next.text) !== digestOf(current.text);
       current = next;
-      aggregator.retain(new Set(next.policy.shares.map((s) => s.name)));
+      windows
+        .retain(new Set(next.policy.shares.map((s) => s.name)))
+        .catch((error: unknown) => log.warn({ err: error }, 'could not drop retired windows'));
       log.info(
         { shares: next.policy.shares.map((s: Share) => s.name), changed },
         'sharing policy in force',

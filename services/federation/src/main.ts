@@ -9,6 +9,7 @@ import { loadPolicy, policyControl } from './policy-control.js';
 import { readRegion } from './region-files.js';
 import type { FederationDatabase } from './store/db.js';
 import { migrations } from './store/migrations/index.js';
+import { pgWindowStore } from './store/window.repository.js';
 
 runMain(async () => {
   const runtime = await startRuntime<FederationDatabase, typeof federationConfigSchema>({
@@ -50,6 +51,7 @@ runMain(async () => {
     clock,
     log,
     metrics,
+    windows: pgWindowStore(runtime.database.db, config.FEDERATION_WINDOW_GRACE_MS),
   });
   const control = policyControl({
     federation,

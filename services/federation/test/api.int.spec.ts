@@ -154,7 +154,8 @@ describe('the local city (in no region)', () => {
           metric: 'water_level',
           value,
           unit: 'm',
-          observedAt: new Date(clock.now()),
+          // A reading is its device, metric and time: two of them a millisecond apart.
+          observedAt: new Date(clock.now() + i),
         }),
         { msgId: `wl-1:${i}` },
       );

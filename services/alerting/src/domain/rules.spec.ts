@@ -102,6 +102,22 @@ describe('threshold', () => {
       [3, 'resolved'],
     ]);
   });
+  it('resumed as firing (its alert open before a restart), the clearing resolves it', () => {
+    const ev = new ThresholdEvaluator(c);
+    ev.resume();
+    expect(ev.state).toBe('firing');
+    expect(
+      run(ev, [
+        [0, 2.5],
+        [1, 2.2],
+        [2, 2.0],
+        [3, 2.5],
+      ]),
+    ).toEqual([
+      [2, 'resolved'],
+      [3, 'pending'],
+    ]);
+  });
   it('ignores samples older than the last', () => {
     const ev = new ThresholdEvaluator({ ...c, forMs: 0 });
     ev.observe({ time: T0 + MIN, value: 2.0 });
@@ -144,6 +160,23 @@ describe('rate of change', () => {
         Array.from({ length: 10 }, (_, i) => [i * 10, 1 + i * 0.06] as [number, number]),
       ),
     ).toEqual([]);
+  });
+  it('resumed as firing, resolves only once a whole window says the change is over', () => {
+    const ev = new RateOfChangeEvaluator({
+      kind: 'rate_of_change',
+      metric: 'level',
+      delta: 0.1,
+      windowMs: 10 * MIN,
+    });
+    ev.resume();
+    expect(
+      run(ev, [
+        [0, 1.2],
+        [5, 1.21],
+        [10, 1.22],
+        [12, 1.22],
+      ]),
+    ).toEqual([[10, 'resolved']]);
   });
   it('negative delta watches falls', () => {
     const ev = new RateOfChangeEvaluator({

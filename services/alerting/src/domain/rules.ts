@@ -214,6 +214,11 @@ export interface Evaluator {
   observe(sample: Sample): Transition[];
   /** The clock moved on without a sample. */
   tick(now: number): Transition[];
+  /**
+   * The series' alert is open already (raised before a restart): continue as firing, so the
+   * condition clearing resolves it and holding raises nothing new. Call before any sample.
+   */
+  resume(): void;
 }
 
 export interface SeriesContext {
@@ -300,6 +305,10 @@ export class ThresholdEvaluator implements Evaluator {
     return [...out, ...this.tick(s.time)];
   }
 
+  resume(): void {
+    this.state = 'firing';
+  }
+
   tick(now: number): Transition[] {
     if (this.state !== 'pending' || !this.last) return [];
     if (now - this.since < this.c.forMs) return [];
@@ -316,12 +325,21 @@ type Rate = Extract<Condition, { kind: 'rate_of_change' }>;
 export class RateOfChangeEvaluator implements Evaluator {
   state: SeriesState = 'inactive';
   private window: Sample[] = [];
+  /** Resumed as firing: no resolution before a whole window of samples says so. */
+  private resumed = false;
   constructor(private readonly c: Rate) {}
+
+  resume(): void {
+    this.state = 'firing';
+    this.resumed = true;
+  }
 
   observe(s: Sample): Transition[] {
     const last = this.window.at(-1);
     if (last && s.time < last.time) return [];
     this.window.push(s);
+    if (this.resumed && s.time - (this.window[0] as Sample).time >= this.c.windowMs)
+      this.resumed = false;
     while ((this.window[0] as Sample).time < s.time - this.c.windowMs) this.window.shift();
     const rising = this.c.delta > 0;
     let extreme = s.value;
@@ -334,7 +352,7 @@ export class RateOfChangeEvaluator implements Evaluator {
       this.state = 'firing';
       return [{ to: 'firing', at: s.time, value: s.value, detail }];
     }
-    if (!beyond && this.state === 'firing') {
+    if (!beyond && this.state === 'firing' && !this.resumed) {
       this.state = 'inactive';
       return [{ to: 'resolved', at: s.time, value: s.value, detail }];
     }
@@ -364,6 +382,10 @@ export class AbsenceEvaluator implements Evaluator {
       return [{ to: 'resolved', at: s.time, value: s.value, detail: 'reporting again' }];
     }
     return [];
+  }
+
+  resume(): void {
+    this.state = 'firing';
   }
 
   /** The device was declared offline by ingest: fire now. */
@@ -458,6 +480,10 @@ export class NightFlowEvaluator implements Evaluator {
     return [];
   }
 
+  resume(): void {
+    this.state = 'firing';
+  }
+
   observe(s: Sample): Transition[] {
     if (s.time < this.lastTime) return [];
     this.lastTime = s.time;
@@ -520,6 +546,10 @@ export class BaselineEvaluator implements Evaluator {
     }
     this.history.set(hour.slot, [...past, hour.sum].slice(-8));
     return out;
+  }
+
+  resume(): void {
+    this.state = 'firing';
   }
 
   observe(s: Sample): Transition[] {

@@ -1,7 +1,8 @@
 // Live rule evaluation: every reading is matched against the enabled rules of its metric whose
 // scope selects the series, and fed to that series' evaluator; transitions become alert
 // firings and resolutions. Evaluator state lives in memory (like Prometheus' pending state): a
-// restart starts `for` windows afresh, while firing alerts live in the database. Event rules
+// restart starts `for` windows afresh, while firing alerts live in the database — a series
+// whose alert is open there starts out firing, so its clearing still resolves it. Event rules
 // (any subject of any service or neighbour) fire from subject tokens.
 
 import { deviceTypeToken } from '@slimstad/contracts';
@@ -42,6 +43,8 @@ export class RuleEngine {
   private readonly devices = new Map<string, DeviceInfo>();
   private readonly labelCache = new Map<string, Record<string, string>>();
   private scopes = new Map<RuleDef, LabelMatcher[]>();
+  /** Fingerprints of the open alerts: a series whose alert is open starts out firing. */
+  private open = new Set<string>();
   private readonly evalSeconds;
   private readonly readings;
 
@@ -77,6 +80,15 @@ export class RuleEngine {
     const live = new Set(this.rules.map((r) => `${r.id}@${r.version}`));
     for (const key of this.series.keys())
       if (!live.has(key.split('|')[0] as string)) this.series.delete(key);
+  }
+
+  /**
+   * The alerts open in the database (at start-up and with every rule reload). Evaluator state
+   * lives in memory: without this a restarted service would begin a firing series as
+   * inactive, and the condition clearing would never resolve its alert.
+   */
+  setOpenAlerts(fingerprints: Iterable<string>): void {
+    this.open = new Set(fingerprints);
   }
 
   /** What ingest's registry says of a device (its labels scope rules and label alerts). */
@@ -121,6 +133,7 @@ export class RuleEngine {
         expectedIntervalMs: this.devices.get(deviceId)?.expectedIntervalMs ?? 0,
       });
       if (!ev) return undefined;
+      if (this.open.has(fingerprint(alertLabels(rule, labels)))) ev.resume();
       s = { ev, rule, labels };
       this.series.set(key, s);
     }
@@ -240,8 +253,14 @@ export class RuleEngine {
   private async write(work: { rule: RuleDef; labels: Labels; t: Transition }[]): Promise<void> {
     for (const { rule, labels, t } of work) {
       try {
-        if (t.to === 'firing') await this.o.alerts.fire(rule, labels, t.detail);
-        else if (t.to === 'resolved') await this.o.alerts.clear(rule, labels, t.detail);
+        const fp = fingerprint(alertLabels(rule, labels));
+        if (t.to === 'firing') {
+          await this.o.alerts.fire(rule, labels, t.detail);
+          this.open.add(fp);
+        } else if (t.to === 'resolved') {
+          await this.o.alerts.clear(rule, labels, t.detail);
+          this.open.delete(fp);
+        }
       } catch (error) {
         // The evaluator moved on but the database did not: forget the series, so the
         // redelivered reading evaluates afresh and the transition is not lost.

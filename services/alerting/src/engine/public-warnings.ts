@@ -121,7 +121,8 @@ export function createPublicWarnings(o: PublicWarningsOptions): PublicWarningHoo
           ];
         }
         model = buildCapAlert({
-          alertId: alert.fingerprint,
+          // The alert, not its series: a series that fires again is a new warning.
+          alertId: alert.id,
           version: previous.length + 1,
           state: alert.state === 'resolved' ? 'resolved' : 'active',
           sender: o.sender,

@@ -154,6 +154,14 @@ export async function openAlerts(trx: Tx): Promise<AlertRow[]> {
   return rows;
 }
 
+/** The fingerprints of every open alert (firing or acknowledged). */
+export async function openFingerprints(trx: Tx): Promise<string[]> {
+  const { rows } = await sql<{
+    fingerprint: string;
+  }>`select fingerprint from alert where state <> 'resolved'`.execute(trx);
+  return rows.map((r) => r.fingerprint);
+}
+
 /** Open alerts of one rule (when the rule is deleted, or for event rules' timed resolution). */
 export async function openAlertsOfRule(trx: Tx, ruleId: string): Promise<AlertRow[]> {
   const { rows } =

@@ -1,7 +1,30 @@
 // Tumbling-window aggregation of readings into one value per (shared stream, key, metric,
 // window): the "aggregated" granularity of a sharing policy. Pure; the caller adds readings
-// and, on a timer, takes the windows that closed (window end + grace passed on its clock).
+// and, on a timer, takes the windows that closed (window end + grace passed on its clock). A
+// reading given an id counts once in its window however often it is added (redeliveries); a
+// window once emitted takes no more readings (`late`: a value once shared is not revised).
 import type { AggregateFn } from './policy.js';
+
+export type AddOutcome = 'added' | 'late' | 'duplicate';
+
+export interface WindowSpec {
+  stream: string;
+  fn: AggregateFn;
+  windowSeconds: number;
+}
+
+export interface WindowReading {
+  /** The reading's identity (device, metric, observed time): counted once per window. */
+  id?: string;
+  key: string;
+  metric: string;
+  unit: string;
+  observedAtMs: number;
+  value: number;
+}
+
+/** How long an emitted window is remembered (a reading for it is late, not a new window). */
+export const REMEMBER_EMITTED_MS = 8 * 86_400_000;
 
 export interface WindowValue {
   readonly stream: string;
@@ -29,6 +52,7 @@ interface Open {
   sum: number;
   min: number;
   max: number;
+  ids: Set<string>;
 }
 
 /** The start (ms) of the window of `windowSeconds` that holds `atMs` (aligned to the epoch). */
@@ -55,25 +79,31 @@ export function aggregateValue(
   }
 }
 
+export const windowId = (stream: string, key: string, metric: string, start: number) =>
+  `${stream}\u0000${key}\u0000${metric}\u0000${start}`;
+
 export class WindowAggregator {
   private readonly open = new Map<string, Open>();
+  /** Emitted windows by id, with their end: readings for them are late. */
+  private readonly emitted = new Map<string, number>();
 
   constructor(private readonly graceMs: number) {}
 
   /**
-   * Adds a reading observed at `observedAtMs`; `late` when its window already closed at `nowMs`
-   * (it was, or will never be, emitted: a value once shared is not revised).
+   * Adds a reading observed at `observedAtMs`: `late` when its window was emitted already,
+   * `duplicate` when a reading of the same id was counted in it. A window that closed but was
+   * not emitted yet still takes it.
    */
-  add(
-    spec: { stream: string; fn: AggregateFn; windowSeconds: number },
-    reading: { key: string; metric: string; unit: string; observedAtMs: number; value: number },
-    nowMs: number,
-  ): 'added' | 'late' {
+  add(spec: WindowSpec, reading: WindowReading): AddOutcome {
     const start = windowStart(reading.observedAtMs, spec.windowSeconds);
-    if (start + spec.windowSeconds * 1000 + this.graceMs <= nowMs) return 'late';
-    const id = `${spec.stream}\u0000${reading.key}\u0000${reading.metric}\u0000${start}`;
+    const id = windowId(spec.stream, reading.key, reading.metric, start);
+    if (this.emitted.has(id)) return 'late';
     const w = this.open.get(id);
     if (w) {
+      if (reading.id !== undefined) {
+        if (w.ids.has(reading.id)) return 'duplicate';
+        w.ids.add(reading.id);
+      }
       w.count++;
       w.sum += reading.value;
       w.min = Math.min(w.min, reading.value);
@@ -91,21 +121,38 @@ export class WindowAggregator {
         sum: reading.value,
         min: reading.value,
         max: reading.value,
+        ids: new Set(reading.id === undefined ? [] : [reading.id]),
       });
     }
     return 'added';
   }
 
-  /** Removes and returns the windows closed at `nowMs`, oldest first. */
-  takeClosed(nowMs: number): WindowValue[] {
+  /** The windows closed at `nowMs` and not emitted yet, oldest first (left open). */
+  closed(nowMs: number): WindowValue[] {
     const closed: WindowValue[] = [];
-    for (const [id, w] of this.open) {
+    for (const w of this.open.values()) {
       if (w.windowStart + w.windowSeconds * 1000 + this.graceMs <= nowMs) {
-        this.open.delete(id);
-        closed.push({ ...w, value: aggregateValue(w.fn, w) });
+        const { ids: _ids, sum: _sum, ...value } = w;
+        closed.push({ ...value, value: aggregateValue(w.fn, w) });
       }
     }
     return closed.sort((a, b) => a.windowStart - b.windowStart);
+  }
+
+  /** The window was shared: it takes no more readings. */
+  markEmitted(w: WindowValue, nowMs: number): void {
+    const id = windowId(w.stream, w.key, w.metric, w.windowStart);
+    this.open.delete(id);
+    this.emitted.set(id, w.windowStart + w.windowSeconds * 1000);
+    for (const [other, end] of this.emitted)
+      if (end < nowMs - REMEMBER_EMITTED_MS) this.emitted.delete(other);
+  }
+
+  /** Removes and returns the windows closed at `nowMs`, oldest first (emitted). */
+  takeClosed(nowMs: number): WindowValue[] {
+    const closed = this.closed(nowMs);
+    for (const w of closed) this.markEmitted(w, nowMs);
+    return closed;
   }
 
   /** Windows still open (for metrics). */

@@ -7,6 +7,7 @@
 // bollards lower while fail-secure ones stay, and the service takes their word when it returns.
 import type { Msg } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { BollardFieldStream } from '@slimstad/contracts';
 import {
   BollardState,
   CredentialKind,
@@ -227,6 +228,39 @@ describe('an admitted vehicle', () => {
       ]);
     });
     expect(fleet.stats().unsafeRaiseCommands).toBe(0);
+  });
+
+  it('raises nothing while controller reports sent before the raise came due are still unread', async () => {
+    const engine = f.bollards.engine;
+    const stream = f.bus.ns.stream(BollardFieldStream);
+    // Where the reports consumer really stands, as the service asks it.
+    const onServer = async () => {
+      const [consumer, state] = await Promise.all([
+        f.bus.jsm.consumers.info(stream, 'bollards--reports'),
+        f.bus.jsm.streams.info(stream),
+      ]);
+      return {
+        pending: consumer.num_pending,
+        lastDelivered: consumer.delivered.stream_seq,
+        streamLast: state.state.last_seq,
+      };
+    };
+    await gateway.requestAccess({ zoneId: 'vismarkt', bollardId: 'vm-1', plate: '1 van 042' });
+    await eventually(async () =>
+      expect(await stateOf('vm-1')).toBe(BollardState.BOLLARD_STATE_DOWN),
+    );
+    const raisesBefore = commandsFor('vm-1', 'raise').length;
+    // A backlog: reports up to a sequence the service has not reached wait in the stream.
+    engine.watchReports(async () => ({ ...(await onServer()), pending: 5, streamLast: 1e12 }));
+    await fleet.vehicleArrives('vm-1');
+    await fleet.vehicleLeaves('vm-1');
+    await new Promise((r) => setTimeout(r, TEST_SETTINGS.BOLLARDS_RAISE_DELAY_MS * 4));
+    expect(commandsFor('vm-1', 'raise')).toHaveLength(raisesBefore);
+    expect(at('vm-1')).toBe(Position.POSITION_DOWN);
+    // Caught up: the raise goes.
+    engine.watchReports(onServer);
+    await eventually(() => expect(at('vm-1')).toBe(Position.POSITION_UP));
+    expect(commandsFor('vm-1', 'raise')).toHaveLength(raisesBefore + 1);
   });
 
   it('is refused without a permit, naming the rule, and nothing moves', async () => {

@@ -55,6 +55,9 @@ interface Pending extends TracedWork {
 
 const HASH = /^[0-9a-f]{64}$/;
 
+/** Where the reports consumer stands on the server (`RunningConsumer.position`). */
+type ReportsPosition = { pending: number; lastDelivered: number; streamLast: number };
+
 /** Audit records per statement: well within Postgres' 65,535 bind parameters. */
 const MAX_ENTRIES_PER_COMMIT = 2_000;
 
@@ -71,7 +74,7 @@ export class BollardsEngine {
   private reportsTakenIn = 0;
   /** Real time up to which every report sent has been taken in (see `probeReports`). */
   private fieldKnownThrough = Number.POSITIVE_INFINITY;
-  private reportsPosition?: () => Promise<{ pending: number; lastDelivered: number }>;
+  private reportsPosition?: () => Promise<ReportsPosition>;
   private probe?: { at: number; sequence: number };
   private readonly realNow: () => number;
   private readonly m;
@@ -296,30 +299,37 @@ export class BollardsEngine {
    * From now on, raises wait for the reports: `position` tells where the reports consumer
    * stands on the server (without it, as in unit tests, the field is taken as always known).
    */
-  watchReports(position: () => Promise<{ pending: number; lastDelivered: number }>): void {
+  watchReports(position: () => Promise<ReportsPosition>): void {
     this.reportsPosition = position;
     this.fieldKnownThrough = Number.NEGATIVE_INFINITY;
   }
 
   /**
-   * Moves `fieldKnownThrough` forward: at a probe, if the server has delivered every report
-   * (none pending), then once the control has taken in the last delivered one, everything
-   * sent before the probe is known. A service behind on its reports (a backlog) raises
-   * nothing until it has caught up; a lowering never waits.
+   * Moves `fieldKnownThrough` forward. Every report sent before a look at the server is at or
+   * below the stream's last sequence then: once the control has taken in a report at or past
+   * it, everything sent before the look is known. When no report comes after it (a quiet
+   * street), the consumer having nothing pending and the control having taken in the last
+   * one delivered says the same. A service behind on its reports (a burst, a restart) lowers
+   * at once but raises nothing until it has caught up.
    */
   private async probeReports(): Promise<void> {
     if (!this.reportsPosition) return;
-    if (this.probe && this.reportsTakenIn >= this.probe.sequence) {
-      this.fieldKnownThrough = this.probe.at;
-      this.probe = undefined;
-    }
-    if (this.probe) return;
     const at = this.realNow();
     try {
-      const { pending, lastDelivered } = await this.reportsPosition();
-      if (pending > 0) return;
-      if (this.reportsTakenIn >= lastDelivered) this.fieldKnownThrough = at;
-      else this.probe = { at, sequence: lastDelivered };
+      const { pending, lastDelivered, streamLast } = await this.reportsPosition();
+      if (this.probe && this.reportsTakenIn >= this.probe.sequence) {
+        this.fieldKnownThrough = Math.max(this.fieldKnownThrough, this.probe.at);
+        this.probe = undefined;
+      }
+      if (
+        (pending === 0 && this.reportsTakenIn >= lastDelivered) ||
+        this.reportsTakenIn >= streamLast
+      ) {
+        this.fieldKnownThrough = at;
+        this.probe = undefined;
+      } else {
+        this.probe ??= { at, sequence: streamLast };
+      }
     } catch (error) {
       this.o.log.warn({ err: error }, 'cannot see the reports consumer; raises wait');
     }

@@ -88,9 +88,10 @@ export interface RunningConsumer {
   durable: string;
   /**
    * Where the consumer stands in its stream, as the server sees it now: messages matching its
-   * filter not yet delivered, and the stream sequence of the last one delivered.
+   * filter not yet delivered, the stream sequence of the last one delivered, and the stream's
+   * last sequence (every message of any subject published before the call is at or below it).
    */
-  position(): Promise<{ pending: number; lastDelivered: number }>;
+  position(): Promise<{ pending: number; lastDelivered: number; streamLast: number }>;
   /** Stops pulling, waits for in-flight handlers to settle, naks anything buffered. */
   stop(): Promise<void>;
 }
@@ -251,8 +252,15 @@ export class Bus {
     const running: RunningConsumer = {
       durable: options.durable,
       position: async () => {
-        const info = await this.jsm.consumers.info(streamName, options.durable);
-        return { pending: info.num_pending, lastDelivered: info.delivered.stream_seq };
+        const [consumerInfo, streamInfo] = await Promise.all([
+          this.jsm.consumers.info(streamName, options.durable),
+          this.jsm.streams.info(streamName),
+        ]);
+        return {
+          pending: consumerInfo.num_pending,
+          lastDelivered: consumerInfo.delivered.stream_seq,
+          streamLast: streamInfo.state.last_seq,
+        };
       },
       stop: async () => {
         stopping = true;

@@ -216,9 +216,12 @@ export class WasteEngine {
     const previous = this.chains.get(binId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
     this.chains.set(binId, next);
-    void next.finally(() => {
+    // Cleanup on either outcome; the caller handles the rejection (a `finally` here would
+    // leave a second, unhandled one, which kills the process).
+    const forget = () => {
       if (this.chains.get(binId) === next) this.chains.delete(binId);
-    });
+    };
+    next.then(forget, forget);
     return next;
   }
 
@@ -295,9 +298,17 @@ export class WasteEngine {
       state = await this.checkOverflow(trx, bin, state, r.observedAt);
       await saveFillState(trx, binId, state);
     });
+    // Memory follows the store only once it committed: a failed write leaves no risk marked
+    // (the reading is redelivered and judged again) and no must-visit mark cleared.
     this.fills.set(binId, state);
+    if (state.riskRaised && !update.state.riskRaised) this.m.risks.inc({ stream: bin.spec.stream });
+    if (update.kind === 'emptied' && bin.mustVisit) {
+      this.bins.set(binId, { ...bin, mustVisit: false });
+    }
     this.deps.relay.kick();
-    if (update.kind === 'emptied') this.refreshRiskGauge();
+    if (update.kind === 'emptied' || state.riskRaised !== current?.riskRaised) {
+      this.refreshRiskGauge();
+    }
     return update.kind;
   }
 
@@ -318,7 +329,6 @@ export class WasteEngine {
         .set({ must_visit: false })
         .where('id', '=', bin.spec.id)
         .execute();
-      this.bins.set(bin.spec.id, { ...bin, mustVisit: false });
     }
     await enqueueEvent(
       trx as never,
@@ -377,7 +387,6 @@ export class WasteEngine {
       },
       'waste',
     );
-    this.m.risks.inc({ stream: bin.spec.stream });
     this.deps.log.info(
       {
         bin: bin.spec.id,
@@ -386,10 +395,7 @@ export class WasteEngine {
       },
       'overflow risk raised',
     );
-    const next = { ...state, riskRaised: true };
-    this.fills.set(bin.spec.id, next);
-    this.refreshRiskGauge();
-    return next;
+    return { ...state, riskRaised: true };
   }
 
   private refreshRiskGauge(): void {
@@ -451,6 +457,7 @@ export class WasteEngine {
         },
       );
       if (state) this.fills.set(binId, state);
+      if (!seen && bin.mustVisit) this.bins.set(binId, { ...bin, mustVisit: false });
       this.refreshRiskGauge();
       return planId;
     });

@@ -10,6 +10,7 @@ import {
   WasteStream,
 } from '@slimstad/contracts/gen/slimstad/waste/v1/waste';
 import { eventually } from '@slimstad/test-harness';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWasteFixture, type WasteApi, type WasteFixture } from './support/waste-fixture.js';
 
@@ -279,5 +280,52 @@ describe('restart', () => {
       expect((await viewer.getBin({ binId: 'r1' })).fill?.measuredPercent).toBe(99),
     );
     expect(f.overflowRisks().filter((r) => r.binId === 'r1')).toHaveLength(1);
+  });
+});
+
+describe('a write that fails', () => {
+  it('marks no overflow risk in memory: the redelivered reading raises it', async () => {
+    // The store refuses the first fill state of x1 that carries a raised risk, once: the
+    // reading that makes the bin a risk fails, and is redelivered.
+    await sql`create sequence waste.refusals`.execute(f.database.db);
+    await sql`
+      create function waste.refuse_first_risk() returns trigger language plpgsql as $$
+      begin
+        -- A sequence, not a table: its count survives the rollback the exception causes.
+        if new.bin_id = 'x1' and (new.state::jsonb ->> 'riskRaised')::boolean
+           and nextval('waste.refusals') = 1 then
+          raise exception 'refused for the test';
+        end if;
+        return new;
+      end $$`.execute(f.database.db);
+    await sql`
+      create trigger refuse_first_risk before insert or update on waste.fill_state
+      for each row execute function waste.refuse_first_risk()`.execute(f.database.db);
+    const refusals = async () =>
+      (
+        await sql<{ n: number; called: boolean }>`
+          select last_value::int as n, is_called as called from waste.refusals`.execute(
+          f.database.db,
+        )
+      ).rows[0];
+    try {
+      await admin.createBin({ bin: binAt('x1', 30) });
+      for (const [k, level] of [60, 66, 72, 78, 84, 90, 96].entries()) {
+        await f.reading('sensor-x1', NOW - (8 - k) * HOUR, level);
+      }
+      await eventually(
+        async () => expect(await refusals()).toEqual({ n: 1, called: true }),
+        20_000,
+      );
+      // Redelivered after the failure, the reading is judged again and raises the risk, once.
+      await eventually(
+        () => expect(f.overflowRisks().filter((r) => r.binId === 'x1')).toHaveLength(1),
+        20_000,
+      );
+      const { fill } = await viewer.getBin({ binId: 'x1' });
+      expect(fill?.overflowRisk).toBe(true);
+    } finally {
+      await sql`drop trigger refuse_first_risk on waste.fill_state`.execute(f.database.db);
+    }
   });
 });

@@ -44,6 +44,11 @@ export const ingestConfigSchema = z.object({
   INGEST_FLUSH_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
   INGEST_FLUSH_MAX_DELAY_MS: millis.default(20),
   /**
+   * How long an intake message taken by a process that died waits before it is delivered
+   * again (the consumers' ack wait). Longer than a slow flush under load.
+   */
+  INGEST_INTAKE_ACK_WAIT_MS: millis.default(30_000),
+  /**
    * `copy` (fast) or `insert` (multi-row INSERT) for the reading flushes; the local launcher
    * sets `insert` on its embedded PGlite fallback, whose wire server cannot take COPY FROM STDIN.
    */

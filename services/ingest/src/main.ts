@@ -106,7 +106,7 @@ runMain(async () => {
   });
   // Consumers stop (and their in-flight flushes finish) in bus.drain(); then the rest drains.
   shutdown.add('reading pipeline', () => pipeline.drain());
-  await consumeIntake(bus, pipeline);
+  await consumeIntake(bus, pipeline, config.INGEST_INTAKE_ACK_WAIT_MS);
   await consumeRejections(bus, db);
   liveness.start(10_000);
   shutdown.add('liveness', () => liveness.stop());

@@ -10,6 +10,7 @@ const sourceOf = (d: DeliveryContext) => d.subject.split('.').at(-1) ?? 'unknown
 export async function consumeIntake(
   bus: Bus,
   pipeline: ReadingPipeline,
+  ackWaitMs = 30_000,
 ): Promise<RunningConsumer[]> {
   const onFailure = (error: unknown) =>
     retry(`storing readings failed: ${(error as Error).message}`);
@@ -20,6 +21,7 @@ export async function consumeIntake(
       // Many small messages wait together for one flush.
       concurrency: 512,
       maxDeliveries: 20,
+      ackWaitMs,
       backoff: { initialMs: 1_000, maxMs: 30_000 },
       handle: (reading, d) =>
         pipeline
@@ -36,6 +38,7 @@ export async function consumeIntake(
       durable: 'ingest--intake-batches',
       concurrency: 128,
       maxDeliveries: 20,
+      ackWaitMs,
       backoff: { initialMs: 1_000, maxMs: 30_000 },
       handle: (batch, d) =>
         pipeline

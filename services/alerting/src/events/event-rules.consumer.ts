@@ -15,6 +15,8 @@ const raw = {
 
 export class EventRuleConsumers {
   private readonly running = new Map<string, RunningConsumer>();
+  /** Rules already told to be waiting for a stream: said once, not at every reload. */
+  private readonly waiting = new Set<string>();
   constructor(
     private readonly bus: Bus,
     private readonly engine: RuleEngine,
@@ -44,12 +46,17 @@ export class EventRuleConsumers {
       const filter = templateFilter(subject);
       const stream = await this.streamOf(filter);
       if (!stream) {
-        this.log.warn(
-          { rule: rule.id, subject: filter },
-          'no stream holds the subject of this event rule yet; retrying at the next reload',
-        );
+        // A neighbour's subjects, say, exist only once a neighbour shares: normal for a while.
+        if (!this.waiting.has(key)) {
+          this.waiting.add(key);
+          this.log.warn(
+            { rule: rule.id, subject: filter },
+            'no stream holds the subject of this event rule yet; retrying at every reload',
+          );
+        }
         continue;
       }
+      this.waiting.delete(key);
       const event: EventContract<null, string> = {
         messageType: '*',
         codec: raw,

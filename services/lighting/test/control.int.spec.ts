@@ -407,10 +407,18 @@ describe('lamp failures', () => {
   });
 
   it('fails a lamp whose controller reports a failure', async () => {
+    // Only what follows the fault counts (a loaded machine may have missed an ack earlier).
+    const before = failures.length;
     await fleet.setFault('pk-2', { failures: [ControllerFailure.CONTROLLER_FAILURE_DRIVER] });
     const failed = await eventually(() => {
-      const event = failures.find((e) => e.lampId === 'pk-2');
-      if (!event) throw new Error('no LampFailed for pk-2 yet');
+      const event = failures
+        .slice(before)
+        .find(
+          (e) =>
+            e.lampId === 'pk-2' &&
+            e.reason === LampFailureReason.LAMP_FAILURE_REASON_REPORTED_FAILURE,
+        );
+      if (!event) throw new Error('no LampFailed (reported failure) for pk-2 yet');
       return event;
     });
     expect(failed.reason).toBe(LampFailureReason.LAMP_FAILURE_REASON_REPORTED_FAILURE);

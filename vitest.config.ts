@@ -12,10 +12,9 @@ export default defineConfig({
     globalSetup: ['test/harness/src/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two cores, three workers: the real-service tests spend much of their time waiting on
-    // processes, clocks and the network (the suite uses ~1.3 cores with two workers), so a
-    // third keeps the cores busy without starving the scenarios.
-    maxWorkers: 3,
+    // Two cores: two workers keep real-service tests from starving each other (a third made
+    // timing-sensitive ones flaky here).
+    maxWorkers: 2,
     pool: 'forks',
     reporters: ['default', './test/harness/src/summary-reporter.ts'],
   },
